@@ -175,7 +175,7 @@ def now() -> datetime:
 
 def derived_event_id(cause_event_id: str, status: Status) -> str:
     """The id of the event that `cause_event_id` leads to; stable across retries."""
-    return str(uuid.uuid5(_EVENT_NAMESPACE, f"{cause_event_id}/{status.value}"))
+    return str(uuid.uuid5(_EVENT_NAMESPACE, f"{cause_event_id}/{Status(status).value}"))
 
 
 def follow_up(

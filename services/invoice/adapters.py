@@ -1,0 +1,107 @@
+"""DynamoDB invoices with a gapless, atomic number sequence.
+
+One table holds the invoices (`pk = order#<id>`) and the counter
+(`pk = counter#invoice`). Issuing is one transaction: move the counter from n
+to n+1 *and* create the invoice numbered n+1, only if the order has none. A
+retry of the same order therefore never spends a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from services.invoice.domain import Invoice, invoice_number
+from services.shared import dynamo
+from services.shared.events import Amounts, Customer
+
+COUNTER_KEY = "counter#invoice"
+
+
+class SequenceContention(RuntimeError):
+    """Too many concurrent issuers: transient, the message is retried."""
+
+
+class DynamoInvoices:
+    def __init__(self, client: Any, table: str, *, attempts: int = 20) -> None:
+        self._client = client
+        self._table = table
+        self._attempts = attempts
+
+    def for_order(self, order_id: str) -> Invoice | None:
+        item = dynamo.get(self._client, self._table, {"pk": f"order#{order_id}"})
+        return None if item is None else _invoice(item)
+
+    def _current(self) -> int:
+        item = dynamo.get(self._client, self._table, {"pk": COUNTER_KEY})
+        return int(item["value"]) if item else 0
+
+    def issue(self, order_id: str, customer: Customer, amounts: Amounts, issued_at: str) -> Invoice:
+        for _ in range(self._attempts):
+            current = self._current()
+            invoice = Invoice(
+                order_id=order_id,
+                number=invoice_number(current + 1),
+                customer=customer,
+                amounts=amounts,
+                issued_at=issued_at,
+            )
+            counter_condition = (
+                {"ConditionExpression": "attribute_not_exists(pk)"}
+                if current == 0
+                else {
+                    "ConditionExpression": "#v = :current",
+                    "ExpressionAttributeNames": {"#v": "value"},
+                    "ExpressionAttributeValues": {":current": {"N": str(current)}},
+                }
+            )
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": dynamo.to_item({"pk": COUNTER_KEY, "value": current + 1}),
+                                **counter_condition,
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": dynamo.to_item(
+                                    {
+                                        "pk": f"order#{order_id}",
+                                        "order_id": order_id,
+                                        "number": invoice.number,
+                                        "customer": customer.model_dump(mode="json"),
+                                        "amounts": amounts.model_dump(),
+                                        "issued_at": issued_at,
+                                    }
+                                ),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    ]
+                )
+                return invoice
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = error.response.get("CancellationReasons", [])
+                if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                    existing = self.for_order(order_id)
+                    if existing is not None:
+                        return existing  # issued by a concurrent delivery of the same order
+                # Otherwise another order took number current+1 first: read and try again.
+        raise SequenceContention(f"could not allocate an invoice number for {order_id}")
+
+
+def _invoice(item: dict[str, Any]) -> Invoice:
+    return Invoice(
+        order_id=item["order_id"],
+        number=item["number"],
+        customer=Customer.model_validate(item["customer"]),
+        amounts=Amounts.model_validate(item["amounts"]),
+        issued_at=item["issued_at"],
+    )
