@@ -1,0 +1,70 @@
+"""Talk to a running `make run` stack: its HTTP API and its emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from services.order.domain import TERMINAL_STATUSES
+
+STATE_FILE = Path(__file__).resolve().parents[2] / ".local" / "stack.json"
+
+
+def state_file() -> Path:
+    """Where a running stack describes itself (ORDERFLOW_STATE_DIR overrides .local/)."""
+    directory = os.environ.get("ORDERFLOW_STATE_DIR")
+    return Path(directory) / "stack.json" if directory else STATE_FILE
+
+
+class NoStack(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("No local stack is running. Start one with `make run` (in another terminal).")
+
+
+def load_state(path: Path | None = None) -> dict[str, Any]:
+    path = path or state_file()
+    try:
+        state: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise NoStack() from None
+    try:
+        urllib.request.urlopen(f"{state['api_url']}/orders/ping", timeout=2)
+    except urllib.error.HTTPError:
+        pass  # it answered
+    except OSError:
+        raise NoStack() from None
+    return state
+
+
+def request(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read() or b"null")
+
+
+def wait_for_terminal(api_url: str, order_id: str, deadline_seconds: float = 60) -> dict[str, Any]:
+    """Poll GET /orders/{id} until the saga ends (or the deadline passes)."""
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        _, _, order = request("GET", f"{api_url}/orders/{order_id}")
+        if order and order.get("status") in TERMINAL_STATUSES or time.monotonic() > deadline:
+            return order  # type: ignore[no-any-return]
+        time.sleep(0.2)
+
+
+def aws_client(state: dict[str, Any], name: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        name, endpoint_url=state["endpoint"], region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )

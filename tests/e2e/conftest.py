@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.local.client import aws_client, request
+from services.local.stack import LocalStack, Options
+
+ORDER = json.loads((Path(__file__).parent / "order.json").read_text())
+DEADLINE = 60.0
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The local stack on free ports, in its own state folder."""
+    options = Options(
+        api_port=0, aws_port=0, state_dir=tmp_path_factory.mktemp("local"), retry_delay_seconds=0, quiet=True
+    )
+    with LocalStack(options) as running:
+        yield running
+
+
+@pytest.fixture
+def state(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("ORDERFLOW_STATE_DIR", str(stack.options.state_dir))
+    return json.loads((stack.options.state_dir / "stack.json").read_text())
+
+
+def order(token: str = "tok_visa", country: str = "GB") -> dict[str, Any]:
+    return {
+        **ORDER,
+        "payment": {"token": token},
+        "shipping_address": {**ORDER["shipping_address"], "country": country},
+    }
+
+
+def post(stack: LocalStack, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    return request("POST", f"{stack.api_url}/orders", body, headers)
+
+
+def eventually(probe: Callable[[], Any], deadline: float = DEADLINE, interval: float = 0.2) -> Any:
+    """Poll `probe` until it returns something truthy, or fail at the deadline."""
+    end = time.monotonic() + deadline
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"not reached within {deadline}s")
+        time.sleep(interval)
+
+
+def emails_for(stack: LocalStack, order_id: str) -> list[str]:
+    """Subjects of the .eml files written for one order."""
+    import email
+    from email import policy
+
+    subjects = []
+    for path in sorted(stack.emails_dir.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        text = "".join(
+            part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+        )
+        if order_id in text:
+            subjects.append(str(message["Subject"]))
+    return subjects
+
+
+def table_item(state: dict[str, Any], table: str, order_id: str) -> dict[str, Any] | None:
+    response = aws_client(state, "dynamodb").get_item(
+        TableName=state["tables"][table], Key={"order_id": {"S": order_id}}
+    )
+    return response.get("Item")

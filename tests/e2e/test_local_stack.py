@@ -1,0 +1,129 @@
+"""The local stack over real HTTP: every ending of the saga, retries, DLQ, load."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from services.local import cli
+from services.local.client import aws_client, request, wait_for_terminal
+from services.local.stack import LocalStack
+from tests.e2e.conftest import DEADLINE, emails_for, eventually, order, post, table_item
+
+pytestmark = pytest.mark.e2e
+
+
+def test_happy_path_ships_with_one_email_per_event(stack: LocalStack, state: dict[str, Any]) -> None:
+    status, headers, created = post(stack, order())
+    assert status == 201
+    assert headers["Location"] == f"/orders/{created['order_id']}"
+
+    final = wait_for_terminal(stack.api_url, created["order_id"], DEADLINE)
+    assert final["status"] == "SHIPPED"
+    assert [t["status"] for t in final["timeline"]] == [
+        "ORDER_CREATED", "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED"]
+    assert final["tracking_number"] and final["invoice_number"] and final["payment_reference"]
+
+    subjects = eventually(lambda: (s := emails_for(stack, created["order_id"])) and len(s) >= 4 and s)
+    time.sleep(1.0)  # give a duplicate, if any, the chance to show up
+    subjects = emails_for(stack, created["order_id"])
+    assert len(subjects) == 4, subjects
+    assert any("has shipped" in s for s in subjects)
+
+
+def test_declined_payment_ends_in_payment_failed(stack: LocalStack, state: dict[str, Any]) -> None:
+    _, _, created = post(stack, order(token="tok_chargeDeclined"))
+    final = wait_for_terminal(stack.api_url, created["order_id"], DEADLINE)
+    assert final["status"] == "PAYMENT_FAILED"
+    assert final["failure_reason"] == "card_declined"
+    assert final["tracking_number"] is None
+    eventually(lambda: any("Payment failed" in s for s in emails_for(stack, created["order_id"])))
+    assert table_item(state, "shipments", created["order_id"]) is None
+
+
+def test_refused_destination_ends_in_shipment_error(stack: LocalStack, state: dict[str, Any]) -> None:
+    _, _, created = post(stack, order(country="AU"))
+    final = wait_for_terminal(stack.api_url, created["order_id"], DEADLINE)
+    assert final["status"] == "SHIPMENT_ERROR"
+    assert "AU" in final["failure_reason"]
+    eventually(lambda: any("could not ship" in s for s in emails_for(stack, created["order_id"])))
+
+
+def _dlq_orders(state: dict[str, Any], queue: str) -> dict[str, dict[str, Any]]:
+    sqs = aws_client(state, "sqs")
+    messages = cli._messages(sqs, state["dlq_urls"][queue])
+    return {json.loads(m["Body"])["order_id"]: m for m in messages}
+
+
+def test_processing_error_lands_in_the_billing_dlq_uncharged(
+    stack: LocalStack, state: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, created = post(stack, order(token="tok_processingError"))
+    order_id = created["order_id"]
+
+    eventually(lambda: order_id in _dlq_orders(state, "billing"))
+    assert table_item(state, "payments", order_id) is None
+    _, _, current = request("GET", f"{stack.api_url}/orders/{order_id}")
+    assert current["status"] == "INVOICE_CREATED"
+
+    # Redrive (what an operator does once the provider recovers): the message goes
+    # back to billing; this simulated fault never clears, so it returns to the DLQ.
+    assert cli.main(["redrive", "billing"]) == 0
+    assert "moved" in capsys.readouterr().out
+    assert order_id not in _dlq_orders(state, "billing")
+    eventually(lambda: order_id in _dlq_orders(state, "billing"))
+    assert table_item(state, "payments", order_id) is None
+
+
+def test_same_idempotency_key_twice_yields_one_order(stack: LocalStack, state: dict[str, Any]) -> None:
+    tag = f"idem-{time.time_ns()}"
+    body = {**order(), "customer": {**order()["customer"], "id": tag}}
+    first = post(stack, body, {"Idempotency-Key": tag})
+    second = post(stack, body, {"Idempotency-Key": tag})
+    assert first[0] == second[0] == 201
+    assert first[2] == second[2]
+    wait_for_terminal(stack.api_url, first[2]["order_id"], DEADLINE)
+    rows = aws_client(state, "dynamodb").scan(TableName=state["tables"]["orders"])["Items"]
+    assert [r["order_id"]["S"] for r in rows if r["customer"]["M"]["id"]["S"] == tag] == [first[2]["order_id"]]
+    invoices = aws_client(state, "dynamodb").scan(TableName=state["tables"]["invoices"])["Items"]
+    assert sum(1 for i in invoices if i.get("order_id", {}).get("S") == first[2]["order_id"]) == 1
+
+
+def test_fifty_concurrent_orders_all_finish_once(stack: LocalStack, state: dict[str, Any]) -> None:
+    endings = [("tok_visa", "GB")] * 40 + [("tok_chargeDeclined", "GB")] * 5 + [("tok_visa", "NZ")] * 5
+    started = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        created = list(pool.map(lambda e: post(stack, order(*e)), endings))
+    assert [c[0] for c in created] == [201] * 50
+    ids = [c[2]["order_id"] for c in created]
+    assert len(set(ids)) == 50
+    with ThreadPoolExecutor(8) as pool:
+        finals = list(pool.map(lambda i: wait_for_terminal(stack.api_url, i, 120), ids))
+    print(f"\n50 orders to terminal status in {time.monotonic() - started:.1f}s")
+    statuses = [f["status"] for f in finals]
+    assert statuses.count("SHIPPED") == 40
+    assert statuses.count("PAYMENT_FAILED") == 5
+    assert statuses.count("SHIPMENT_ERROR") == 5
+    for final in finals:  # no step happened twice
+        timeline = [t["status"] for t in final["timeline"]]
+        assert len(timeline) == len(set(timeline))
+    invoices = aws_client(state, "dynamodb").scan(TableName=state["tables"]["invoices"])["Items"]
+    invoiced = [i["order_id"]["S"] for i in invoices if "order_id" in i]
+    assert sorted(o for o in invoiced if o in set(ids)) == sorted(ids)
+
+
+def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
+    assert request("GET", f"{stack.api_url}/nowhere")[0] == 404
+    assert request("GET", f"{stack.api_url}/orders/ord_nope")[0] == 404
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{stack.api_url}/orders", data=b"{oops", method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(req, timeout=10)
+    assert caught.value.code == 400
