@@ -77,13 +77,13 @@ class Options:
     api_port: int = 3000
     aws_port: int = 4566
     state_dir: Path = REPO_ROOT / ".local"
-    retry_delay_seconds: float = 1.0
+    retry_delay_seconds: int = 1
     api_processes: int = 2
     quiet: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
-class Function_:
+class LambdaFunction:
     """One Lambda function: a Runtime API server and its runtime processes."""
 
     def __init__(self, function: Function, env: dict[str, str], processes: int, log_file: Path) -> None:
@@ -141,7 +141,7 @@ class LocalStack:
         self._echo = echo or (lambda line: print(line, flush=True))
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.functions: dict[str, Function_] = {}
+        self.functions: dict[str, LambdaFunction] = {}
         self.stack: Stack | None = None
         self.endpoint = ""
         self.api_url = ""
@@ -191,7 +191,7 @@ class LocalStack:
         for function in self.topology.functions:
             env = {**base_env, **self.stack.environment(function)}
             processes = options.api_processes if function.http else 1
-            self.functions[function.name] = Function_(
+            self.functions[function.name] = LambdaFunction(
                 function, env, processes, self.logs_dir / f"{function.name}.log"
             )
         for fn in self.functions.values():
@@ -268,41 +268,45 @@ class LocalStack:
         sqs = self.client("sqs")
         queue_url = self.stack.queue_urls[function.name]
         queue_arn = self.stack.queue_arns[function.name]
-        fn = self.functions[function.name]
         while not self._stopping.is_set():
             try:
-                received = sqs.receive_message(
+                self._deliver_batch(sqs, function, queue_url, queue_arn)
+            except Exception as error:  # keep polling, as the event source mapping does
+                if not self._stopping.is_set():
+                    self.echo(f"  ! {function.name} poller: {error!r}; retrying")
+                    self._stopping.wait(1)
+
+    def _deliver_batch(self, sqs: Any, function: Function, queue_url: str, queue_arn: str) -> None:
+        assert function.consumes is not None
+        fn = self.functions[function.name]
+        received = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=function.consumes.batch_size,
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            return
+        event = {"Records": [_sqs_record(m, queue_arn) for m in received]}
+        result = fn.invoke(event)
+        if result.ok:
+            failed = {f["itemIdentifier"] for f in (result.payload or {}).get("batchItemFailures", [])}
+        else:  # the whole invocation failed: every message comes back
+            failed = {m["MessageId"] for m in received}
+        for message in received:
+            if message["MessageId"] in failed:
+                # Lambda leaves it to the visibility timeout; locally a short delay
+                # lets the retries and the DLQ be watched in seconds.
+                sqs.change_message_visibility(
                     QueueUrl=queue_url,
-                    MaxNumberOfMessages=function.consumes.batch_size,
-                    WaitTimeSeconds=1,
-                    AttributeNames=["All"],
-                    MessageAttributeNames=["All"],
-                ).get("Messages", [])
-            except Exception:  # the emulator is going away
-                if self._stopping.is_set():
-                    return
-                raise
-            if not received:
-                continue
-            event = {"Records": [_sqs_record(m, queue_arn) for m in received]}
-            result = fn.invoke(event)
-            if result.ok:
-                failed = {f["itemIdentifier"] for f in (result.payload or {}).get("batchItemFailures", [])}
-            else:  # the whole invocation failed: every message comes back
-                failed = {m["MessageId"] for m in received}
-            for message in received:
-                if message["MessageId"] in failed:
-                    # Lambda leaves it to the visibility timeout; locally a short delay
-                    # lets the retries and the DLQ be watched in seconds.
-                    sqs.change_message_visibility(
-                        QueueUrl=queue_url,
-                        ReceiptHandle=message["ReceiptHandle"],
-                        VisibilityTimeout=int(self.options.retry_delay_seconds),
-                    )
-                else:
-                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            if failed:
-                self.echo(f"  ! {function.name}: {len(failed)} of {len(received)} failed; SQS will retry")
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=self.options.retry_delay_seconds,
+                )
+            else:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        if failed:
+            self.echo(f"  ! {function.name}: {len(failed)} of {len(received)} failed; SQS will retry")
 
     # ------------------------------------------------------------ console
     def _add_tap(self, sqs: Any, sns: Any) -> None:
@@ -466,15 +470,15 @@ def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 
 
 def _as_eml(message: Any) -> bytes:
+    """moto keeps one body per message: the HTML part when there is one."""
     eml = email.message.EmailMessage()
     eml["From"] = message.source
     eml["To"] = ", ".join(message.destinations.get("ToAddresses", []))
     eml["Subject"] = message.subject
     eml["Date"] = email.utils.formatdate(localtime=False)
     eml["Message-ID"] = f"<{message.id}@orderflow.local>"
-    eml.set_content(message.body if not str(message.body).lstrip().startswith("<") else "")
-    if str(message.body).lstrip().startswith("<"):
-        eml.add_alternative(message.body, subtype="html")
+    body = str(message.body)
+    eml.set_content(body, subtype="html" if body.lstrip().startswith("<") else "plain")
     return bytes(eml)
 
 
@@ -482,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run orderflow locally on loopback.")
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("ORDERFLOW_API_PORT", 3000)))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("ORDERFLOW_AWS_PORT", 4566)))
-    parser.add_argument("--retry-delay", type=float, default=1.0,
+    parser.add_argument("--retry-delay", type=int, default=1,
                         help="seconds before a failed message is visible again (AWS: the visibility timeout)")
     args = parser.parse_args(argv)
     stack = LocalStack(Options(api_port=args.api_port, aws_port=args.aws_port, retry_delay_seconds=args.retry_delay))

@@ -15,9 +15,12 @@ ORDER = json.loads((Path(__file__).parent / "order.json").read_text())
 DEADLINE = 60.0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """The local stack on free ports, in its own state folder."""
+    """The local stack on free ports, in its own state folder.
+
+    Module-scoped: it must be gone before other tests start moto's in-process
+    mock, which would otherwise capture its pollers' AWS calls."""
     options = Options(
         api_port=0, aws_port=0, state_dir=tmp_path_factory.mktemp("local"), retry_delay_seconds=0, quiet=True
     )
