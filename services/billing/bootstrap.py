@@ -9,13 +9,11 @@ from services.shared import aws
 from services.shared.consumer import Wiring
 from services.shared.idempotency import Idempotency
 from services.shared.publishing import SnsPublisher
-from services.shared.settings import Settings, load_settings
+from services.shared.settings import PublishingConsumerSettings, load_settings
 
 
-class BillingSettings(Settings):
+class BillingSettings(PublishingConsumerSettings):
     PAYMENTS_TABLE: str
-    IDEMPOTENCY_TABLE: str
-    EVENTS_TOPIC_ARN: str
 
 
 def build() -> Wiring:

@@ -8,13 +8,11 @@ from services.shared import aws
 from services.shared.consumer import Wiring
 from services.shared.idempotency import Idempotency
 from services.shared.publishing import SnsPublisher
-from services.shared.settings import Settings, load_settings
+from services.shared.settings import PublishingConsumerSettings, load_settings
 
 
-class InvoiceSettings(Settings):
+class InvoiceSettings(PublishingConsumerSettings):
     INVOICES_TABLE: str
-    IDEMPOTENCY_TABLE: str
-    EVENTS_TOPIC_ARN: str
 
 
 def build() -> Wiring:

@@ -34,3 +34,10 @@ def load_settings(settings_type: type[SettingsT]) -> SettingsT:
             else:
                 problems.append(f"environment variable {name}: {error['msg']}")
         raise ConfigurationError(f"{settings_type.__name__}: " + "; ".join(problems)) from None
+
+
+class PublishingConsumerSettings(Settings):
+    """What every consumer that publishes a follow-up event needs."""
+
+    IDEMPOTENCY_TABLE: str
+    EVENTS_TOPIC_ARN: str

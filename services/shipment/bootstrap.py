@@ -6,16 +6,14 @@ from services.shared import aws
 from services.shared.consumer import Wiring
 from services.shared.idempotency import Idempotency
 from services.shared.publishing import SnsPublisher
-from services.shared.settings import Settings, load_settings
+from services.shared.settings import PublishingConsumerSettings, load_settings
 from services.shipment.adapters import DynamoShipments
 from services.shipment.carrier import SimulatedCarrier
 from services.shipment.service import ship_order
 
 
-class ShipmentSettings(Settings):
+class ShipmentSettings(PublishingConsumerSettings):
     SHIPMENTS_TABLE: str
-    IDEMPOTENCY_TABLE: str
-    EVENTS_TOPIC_ARN: str
 
 
 def build() -> Wiring:
