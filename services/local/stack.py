@@ -124,7 +124,7 @@ class LambdaFunction:
         return self.runtime.invoke(event)
 
     def stop(self) -> None:
-        self.runtime.stop()
+        # Processes first: a runtime that loses its Runtime API mid-poll prints a traceback.
         for process in self.processes:
             process.terminate()
         for process in self.processes:
@@ -132,6 +132,7 @@ class LambdaFunction:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
+        self.runtime.stop()
 
 
 class LocalStack:
