@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("order", "invoice", "billing", "shipment", "email")
 BASE_CANDIDATES = ("orderflow/python-base:bookworm", "python:3.12-slim", "python:3.11-slim")
 TEST_PREFIX = "orderflow-test"
-TEST_TAG = "test"
+# Unique per session: two runs on one daemon must not build over each other's tags.
+TEST_TAG = f"test-{os.getpid()}"
 
 
 def docker_client() -> str | None:
@@ -81,7 +82,7 @@ def base_image(docker: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def built(docker: str, base_image: str) -> Built:
+def built(docker: str, base_image: str) -> Iterator[Built]:
     """Every image, built once per session by images/build.sh (what `make build` runs)."""
     log = ROOT / ".local" / "image-test-build.log"
     log.parent.mkdir(exist_ok=True)
@@ -103,13 +104,16 @@ def built(docker: str, base_image: str) -> Built:
     if proc.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-40:])
         pytest.fail(f"images/build.sh failed (exit {proc.returncode}); log {log}:\n{tail}")
-    return Built(
+    result = Built(
         docker=docker,
         base_image=base_image,
         images={s: f"{TEST_PREFIX}/{s}:{TEST_TAG}" for s in SERVICES},
         base=f"{TEST_PREFIX}/base:{TEST_TAG}",
         seconds=seconds,
     )
+    yield result
+    # Drop this session's tags (the layers stay cached for the next build).
+    subprocess.run([docker, "rmi", *result.images.values(), result.base], capture_output=True, check=False)
 
 
 def inspect(docker: str, ref: str) -> dict[str, Any]:
