@@ -1,0 +1,204 @@
+"""Instruments for a running local stack: an AWS-call recorder injected into the
+function processes, a recorder of invocations, and a meter of the emulator's time."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from services.local.runtime_api import InvocationResult
+from services.local.stack import REPO_ROOT, LocalStack, Options
+from services.order.domain import TERMINAL_STATUSES
+
+COUNT_FILE_ENV = "ORDERFLOW_BENCH_COUNT_FILE"
+
+# Put on the function processes' PYTHONPATH as sitecustomize.py: every botocore client
+# gets before-parameter-build / before-call / after-call hooks on its event system, and
+# each API call becomes one JSON line in $ORDERFLOW_BENCH_COUNT_FILE (one os.write, O_APPEND).
+SITECUSTOMIZE = '''
+import json, os
+_PATH = os.environ.get("ORDERFLOW_BENCH_COUNT_FILE")
+if _PATH:
+    from urllib.parse import urlencode
+    import botocore.session
+
+    _FUNCTION = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "?")
+
+    def _params(params, context, **_):
+        context["bench_params"] = params
+
+    def _request(params, context, **_):
+        body = params.get("body") or b""
+        if isinstance(body, dict):
+            body = urlencode(body, doseq=True)
+        context["bench_bytes"] = len(body.encode() if isinstance(body, str) else body)
+
+    def _response(parsed, model, context, **_):
+        service = model.service_model.service_name
+        line = {"function": _FUNCTION, "service": service, "operation": model.name,
+                "bytes": context.get("bench_bytes", 0), "error": parsed.get("Error", {}).get("Code")}
+        if service == "dynamodb":
+            line["params"] = context.get("bench_params", {})
+            line["response"] = {k: parsed[k] for k in ("Item", "Items", "Responses") if k in parsed}
+        data = (json.dumps(line, default=str) + "\\n").encode()
+        fd = os.open(_PATH, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    _create_client = botocore.session.Session.create_client
+
+    def create_client(self, *args, **kwargs):
+        client = _create_client(self, *args, **kwargs)
+        client.meta.events.register("before-parameter-build", _params)
+        client.meta.events.register("before-call", _request)
+        client.meta.events.register("after-call", _response)
+        return client
+
+    botocore.session.Session.create_client = create_client
+'''
+
+
+class CallLog:
+    """The AWS calls the function processes made, read back from the count file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "calls.jsonl"
+        self.path.touch()
+        (directory / "sitecustomize.py").write_text(SITECUSTOMIZE)
+        self.env = {COUNT_FILE_ENV: str(self.path), "PYTHONPATH": f"{directory}{os.pathsep}{REPO_ROOT}"}
+
+    def offset(self) -> int:
+        return self.path.stat().st_size
+
+    def since(self, offset: int) -> list[dict[str, Any]]:
+        with self.path.open("rb") as file:
+            file.seek(offset)
+            return [json.loads(line) for line in file.read().splitlines() if line]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    function: str
+    record_bytes: tuple[int, ...]  # SQS message bodies in the batch (empty for HTTP)
+    duration_ms: float
+    ok: bool
+
+
+class Invocations:
+    """Every invocation the stack made, and when each order reached a terminal status."""
+
+    def __init__(self) -> None:
+        self.log: list[Invocation] = []
+        self._finished: dict[str, float] = {}
+        self._changed = threading.Condition()
+
+    def attach(self, stack: LocalStack) -> None:
+        for name, fn in stack.functions.items():
+            fn.invoke = self._wrap(name, fn.invoke)  # type: ignore[method-assign]
+
+    def _wrap(self, name: str, invoke: Callable[[dict[str, Any]], InvocationResult]) -> Callable[..., Any]:
+        def recorded(event: dict[str, Any]) -> InvocationResult:
+            result = invoke(event)
+            records = event.get("Records", [])
+            with self._changed:
+                self.log.append(Invocation(name, tuple(len(r["body"].encode()) for r in records),
+                                           result.duration_ms, result.ok))
+                if name == "order-status" and result.ok:
+                    self._note_terminal(records, result.payload or {})
+                self._changed.notify_all()
+            return result
+
+        return recorded
+
+    def _note_terminal(self, records: list[dict[str, Any]], payload: dict[str, Any]) -> None:
+        failed = {f["itemIdentifier"] for f in payload.get("batchItemFailures", [])}
+        for record in records:
+            body = json.loads(record["body"])
+            if record["messageId"] not in failed and body.get("status") in TERMINAL_STATUSES:
+                self._finished.setdefault(body["order_id"], time.monotonic())
+
+    def wait_terminal(self, order_id: str, timeout: float) -> float | None:
+        """The monotonic time the order's terminal status was recorded (None: not in time)."""
+        with self._changed:
+            self._changed.wait_for(lambda: order_id in self._finished, timeout)
+            return self._finished.get(order_id)
+
+
+@contextlib.contextmanager
+def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[LocalStack, Invocations]]:
+    """The local stack on free ports in a temporary state folder, its invocations recorded."""
+    with tempfile.TemporaryDirectory(prefix="orderflow-bench-") as state_dir:
+        options = Options(api_port=0, aws_port=0, state_dir=Path(state_dir), quiet=True,
+                          extra_env=extra_env or {})
+        try:
+            with LocalStack(options) as stack:
+                invocations = Invocations()
+                invocations.attach(stack)
+                yield stack, invocations
+        finally:
+            from moto.core.base_backend import BackendDict
+
+            BackendDict.reset()  # moto's state is per process: the next stack starts empty
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds every core has spent not idle since boot (/proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class EmulatorMeter:
+    """Time spent inside moto's WSGI app (ThreadedMotoServer runs in this process).
+
+    Per request: CPU time of the serving thread (time.thread_time) and wall time,
+    with SQS ReceiveMessage kept apart (its long poll waits inside moto).
+    """
+
+    requests: int = 0
+    cpu_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    receive_wall_seconds: float = 0.0
+    machine_busy_seconds: float = 0.0
+
+    @contextlib.contextmanager
+    def measuring(self) -> Iterator[EmulatorMeter]:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+        original = DomainDispatcherApplication.__call__
+        lock = threading.Lock()
+        meter = self
+
+        def timed(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
+            cpu, wall = time.thread_time(), time.perf_counter()
+            try:
+                return original(app, environ, start_response)
+            finally:
+                spent_cpu, spent_wall = time.thread_time() - cpu, time.perf_counter() - wall
+                receive = environ.get("HTTP_X_AMZ_TARGET", "").endswith("ReceiveMessage")
+                with lock:
+                    meter.requests += 1
+                    meter.cpu_seconds += spent_cpu
+                    if receive:
+                        meter.receive_wall_seconds += spent_wall
+                    else:
+                        meter.wall_seconds += spent_wall
+
+        DomainDispatcherApplication.__call__ = timed  # type: ignore[method-assign]
+        busy = _machine_busy_seconds()
+        try:
+            yield self
+        finally:
+            self.machine_busy_seconds = _machine_busy_seconds() - busy
+            DomainDispatcherApplication.__call__ = original  # type: ignore[method-assign]

@@ -1,0 +1,74 @@
+"""Orders through the local stack over HTTP at a fixed concurrency (closed loop)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from services.local.bench.instrument import EmulatorMeter, Invocations
+from services.local.bench.paths import TERMINAL_DEADLINE, place
+from services.local.stack import LocalStack
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def run_pipeline(stack: LocalStack, invocations: Invocations, orders: int, concurrency: int) -> dict[str, Any]:
+    """Each of `concurrency` workers places an order and waits for its terminal status, then the next."""
+    tickets = itertools.count()
+    lock = threading.Lock()
+    post_s: list[float] = []
+    terminal_s: list[float] = []
+    timeouts = 0
+
+    def worker() -> None:
+        nonlocal timeouts
+        while next(tickets) < orders:
+            started = time.monotonic()
+            order_id = place(stack.api_url)
+            posted = time.monotonic()
+            finished = invocations.wait_terminal(order_id, TERMINAL_DEADLINE)
+            with lock:
+                post_s.append(posted - started)
+                if finished is None:
+                    timeouts += 1
+                else:
+                    terminal_s.append(finished - started)
+
+    meter = EmulatorMeter()
+    with meter.measuring():
+        started = time.monotonic()
+        with ThreadPoolExecutor(concurrency) as pool:
+            for future in [pool.submit(worker) for _ in range(concurrency)]:
+                future.result()
+        wall = time.monotonic() - started
+    return {
+        "orders": orders,
+        "concurrency": concurrency,
+        "completed": len(terminal_s),
+        "timed_out": timeouts,
+        "wall_seconds": round(wall, 2),
+        "orders_per_second": round(len(terminal_s) / wall, 2),
+        "post_ms": {"p50": round(percentile(post_s, 50) * 1000, 1), "p99": round(percentile(post_s, 99) * 1000, 1)},
+        "to_terminal_ms": {"p50": round(percentile(terminal_s, 50) * 1000, 1),
+                           "p99": round(percentile(terminal_s, 99) * 1000, 1)},
+        "emulator": {
+            "requests": meter.requests,
+            "cpu_seconds": round(meter.cpu_seconds, 2),
+            "machine_busy_cpu_seconds": round(meter.machine_busy_seconds, 2),
+            "share_of_busy_cpu": round(meter.cpu_seconds / meter.machine_busy_seconds, 3),
+            "share_of_machine_capacity": round(meter.cpu_seconds / (wall * (os.cpu_count() or 1)), 3),
+            "wall_seconds_in_requests": round(meter.wall_seconds, 2),
+            "mean_requests_in_flight": round(meter.wall_seconds / wall, 2),
+            "receive_long_poll_wall_seconds": round(meter.receive_wall_seconds, 2),
+        },
+    }

@@ -1,0 +1,98 @@
+"""The printed table (results.json holds the same figures)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+UNIT_LABELS = {
+    "apigateway_requests": "API Gateway REST requests",
+    "lambda_requests": "Lambda invocations",
+    "lambda_gb_seconds": "Lambda GB-seconds",
+    "dynamodb_write_units": "DynamoDB write units",
+    "dynamodb_read_units": "DynamoDB read units",
+    "sns_requests": "SNS publish requests",
+    "sqs_requests": "SQS requests (incl. ESM est.)",
+    "ses_messages": "SES messages",
+    "logs_ingested_gb": "CloudWatch Logs GB",
+}
+VARIANTS = (("x86", True), ("x86", False), ("arm64", True), ("arm64", False))
+
+
+def variant_name(architecture: str, ses: bool) -> str:
+    return f"{architecture}{'' if ses else ' no SES'}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(c) for c in headers]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 0.01 and value else f"{value:,.2f}"
+    return str(value)
+
+
+def cold_start(results: dict[str, Any]) -> str:
+    rows = [(n, r["process_ms"], r["in_process_ms"], r["floor_process_ms"], r["floor_in_process_ms"], r["ratio"],
+             "+".join(r["clients"])) for n, r in results.items()]
+    out = [table(("function", "process ms", "in-process ms", "floor process ms", "floor in-process ms",
+                  "ratio", "clients"), rows)]
+    for name, r in results.items():
+        out.append(f"\n  ten slowest imports of {r['handler']} (cumulative ms / self ms):")
+        out += [f"    {i['cumulative_ms']:8.1f} {i['self_ms']:7.1f}  {i['module']}" for i in r["slowest_imports"]]
+    return "\n".join(out)
+
+
+def handlers(results: dict[str, Any]) -> str:
+    rows = [(n, r.get("batch_size", "-"), r.get("records", r.get("orders")), r["seconds"], r["per_second"],
+             "orders/s" if n == "order-api" else "records/s") for n, r in results.items()]
+    return table(("function", "batch", "timed", "seconds", "per second", "unit"), rows)
+
+
+def requests(paths: dict[str, Any]) -> str:
+    names = list(paths)
+    keys = sorted({k for p in paths.values() for k in p["by_operation"]})
+    rows: list[list[Any]] = [[k] + [paths[n]["by_operation"].get(k, 0.0) for n in names] for k in keys]
+    rows.append(["= AWS requests by functions"] + [paths[n]["aws_requests"] for n in names])
+    for key in ("ReceiveMessage", "DeleteMessageBatch", "sns_deliveries"):
+        rows.append([f"ESM est. sqs/{key}"] + [paths[n]["event_source_mapping_sqs_estimate"][key] for n in names])
+    for function in sorted({f for p in paths.values() for f in p["invocations"]}):
+        rows.append([f"invocations {function}"] + [paths[n]["invocations"].get(function, 0.0) for n in names])
+    rows.append(["log bytes"] + [paths[n]["log_bytes"] for n in names])
+    return table(["per order"] + names, rows)
+
+
+def units_and_costs(paths: dict[str, Any], costs: dict[str, Any]) -> str:
+    names = list(paths)
+    unit_rows = [[UNIT_LABELS[u]] + [paths[n]["units"][u] for n in names] for u in UNIT_LABELS]
+    cost_rows = [[UNIT_LABELS[u]] + [costs[n]["x86"]["with_ses"][u] for n in names] for u in UNIT_LABELS]
+    for architecture, ses in VARIANTS:
+        key = "with_ses" if ses else "without_ses"
+        cost_rows.append([f"= TOTAL {variant_name(architecture, ses)}"]
+                         + [costs[n][architecture][key]["total"] for n in names])
+    return (table(["billable units per order"] + names, unit_rows)
+            + "\n\n" + table(["USD per million orders (x86 lines)"] + names, cost_rows))
+
+
+def pipeline(p: dict[str, Any]) -> str:
+    e = p["emulator"]
+    rows = [
+        ("orders completed / placed", f"{p['completed']} / {p['orders']} ({p['timed_out']} timed out)"),
+        ("concurrency (orders in flight)", p["concurrency"]),
+        ("wall seconds", p["wall_seconds"]),
+        ("orders/second completed", p["orders_per_second"]),
+        ("POST latency p50 / p99 ms", f"{p['post_ms']['p50']} / {p['post_ms']['p99']}"),
+        ("POST → terminal status p50 / p99 ms", f"{p['to_terminal_ms']['p50']} / {p['to_terminal_ms']['p99']}"),
+        ("emulator requests", e["requests"]),
+        ("emulator CPU s / machine busy CPU s", f"{e['cpu_seconds']} / {e['machine_busy_cpu_seconds']}"),
+        ("emulator share of busy CPU", f"{e['share_of_busy_cpu']:.1%}"),
+        ("emulator share of machine capacity", f"{e['share_of_machine_capacity']:.1%}"),
+        ("emulator mean requests in flight (wall)", e["mean_requests_in_flight"]),
+    ]
+    return table(("pipeline", "value"), rows)
