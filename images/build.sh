@@ -26,8 +26,11 @@ build() {
     local started
     started=$(date +%s.%N)
     echo "== $IMAGE_PREFIX/$name:$IMAGE_TAG ($dockerfile)"
-    "$DOCKER" "${args[@]}" -f "$dockerfile" \
-        -t "$IMAGE_PREFIX/$name:$IMAGE_TAG" -t "$IMAGE_PREFIX/$name:latest" "$@" .
+    # The Dockerfile goes in on stdin: BuildKit syncs a -f file by name, size and mtime, so
+    # images/billing/Dockerfile and images/invoice/Dockerfile (same size, and the same mtime in
+    # a fresh clone) were taken for one another and billing was built from invoice's file.
+    "$DOCKER" "${args[@]}" -f - \
+        -t "$IMAGE_PREFIX/$name:$IMAGE_TAG" -t "$IMAGE_PREFIX/$name:latest" "$@" . <"$dockerfile"
     seconds[$name]=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 }
 
