@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv test test-unit run demo schemas
+.PHONY: help venv test test-unit lint run demo schemas
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,8 +21,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create .venv and install (only when missing or pyproject.toml changed)
 
-test: $(STAMP) ## run the whole test suite
+test: lint ## lint, then run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov: zero findings
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/hadolint Dockerfile.base images/*/Dockerfile
 
 test-unit: $(STAMP) ## unit and integration tests only (fast)
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
@@ -78,3 +84,51 @@ BENCH_ARGS ?=
 
 bench: $(STAMP) ## measure cold start, requests and cost per order, throughput; write bench/results.json
 	$(PY) -m services.local.bench $(BENCH_ARGS)
+
+# --- terraform (issue 4) ---
+# Deploy terraform/ to a real AWS account, one Terraform workspace per environment (dev, staging,
+# prod; values in terraform/environments/<workspace>.tfvars). First copy
+# terraform/backend.hcl.example to terraform/backend.hcl and fill it in.
+# Images: IMAGE_TAG=<tag or sha256:digest>, else .local/image-digests.json from `make push`,
+# else (plan only) the git short SHA. TF_PLUGIN_MIRROR=<dir> installs providers from a local mirror.
+TF ?= terraform
+TF_DIR ?= terraform
+WORKSPACE ?= dev
+TF_BACKEND_CONFIG ?= backend.hcl
+TF_DIGESTS_FILE ?= .local/image-digests.json
+TF_APPLY_ARGS ?=
+TF_RUN = $(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE="$$($(TF_DIR)/scripts/tf-mirror-config.sh)") $(TF) -chdir=$(TF_DIR)
+TF_IMAGE_VARS = $(if $(IMAGE_TAG),-var 'image_tag=$(IMAGE_TAG)',$(if $(wildcard $(TF_DIGESTS_FILE)),-var-file='$(abspath $(TF_DIGESTS_FILE))'))
+TF_VARS = -var-file=environments/$(WORKSPACE).tfvars $(TF_IMAGE_VARS)
+
+.PHONY: tf-init tf-workspace plan apply tf-destroy tf-output api-key tf-check test-infra
+
+tf-init: ## terraform init with the S3 backend settings in terraform/backend.hcl
+	@test -f $(TF_DIR)/$(TF_BACKEND_CONFIG) || { echo "missing $(TF_DIR)/$(TF_BACKEND_CONFIG): copy $(TF_DIR)/backend.hcl.example and fill it in" >&2; exit 1; }
+	$(TF_RUN) init -input=false -backend-config=$(TF_BACKEND_CONFIG)
+
+tf-workspace: tf-init
+	@test -f $(TF_DIR)/environments/$(WORKSPACE).tfvars || { echo "no $(TF_DIR)/environments/$(WORKSPACE).tfvars (WORKSPACE=dev|staging|prod)" >&2; exit 1; }
+	$(TF_RUN) workspace select -or-create $(WORKSPACE)
+
+plan: tf-workspace ## terraform plan WORKSPACE=dev|staging|prod [IMAGE_TAG=...]
+	$(TF_RUN) plan -input=false $(TF_VARS) $(if $(TF_IMAGE_VARS),,-var 'image_tag=$(shell git rev-parse --short HEAD 2>/dev/null)')
+
+apply: tf-workspace ## terraform apply WORKSPACE=dev|staging|prod IMAGE_TAG=... (or after `make push`)
+	@test -n "$(TF_IMAGE_VARS)" || { echo "set IMAGE_TAG=<tag or sha256:digest>, or run \`make push\` to write $(TF_DIGESTS_FILE)" >&2; exit 1; }
+	$(TF_RUN) apply -input=false $(TF_VARS) $(TF_APPLY_ARGS)
+
+tf-destroy: tf-workspace ## terraform destroy WORKSPACE=... (asks first; tables must have deletion protection off)
+	$(TF_RUN) destroy $(TF_VARS) $(if $(TF_IMAGE_VARS),,-var 'image_tag=destroy')
+
+tf-output: tf-workspace ## print the outputs of WORKSPACE (API URL, topic, ECR URLs, DLQ URLs)
+	$(TF_RUN) output
+
+api-key: tf-workspace ## print the API key of WORKSPACE (send it as the x-api-key header)
+	@$(TF_RUN) output -raw api_key_value; echo
+
+tf-check: $(STAMP) ## fmt, validate, module conventions and checkov on terraform/ (offline, no AWS)
+	$(PY) -m pytest tests/infra/test_static.py $(PYTEST_ARGS)
+
+test-infra: $(STAMP) ## all Terraform tests: static checks, plans, apply/plan/destroy into moto
+	$(PY) -m pytest tests/infra $(PYTEST_ARGS)

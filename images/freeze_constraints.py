@@ -43,7 +43,9 @@ def main() -> int:
         if dev_python.exists():
             frozen = subprocess.run(
                 [str(dev_python), "-m", "pip", "freeze", "--exclude-editable"],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             pins.write_text("".join(line + "\n" for line in frozen.splitlines() if "==" in line))
         else:
@@ -54,7 +56,9 @@ def main() -> int:
         subprocess.run([*pip, "install", "--quiet", "-c", str(pins), *reqs], check=True)
         frozen = subprocess.run(
             [*pip, "freeze", "--all", "--exclude", "pip", "--exclude", "setuptools", "--exclude", "wheel"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     lines = sorted((line for line in frozen.splitlines() if "==" in line), key=str.lower)
     header = [

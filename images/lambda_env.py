@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.local.provision import Stack  # noqa: E402
-from services.shared.topology import load_topology  # noqa: E402
+from services.local.provision import Stack
+from services.shared.topology import load_topology
 
 
 def environment(function_name: str, prefix: str, region: str, account_id: str) -> dict[str, str]:

@@ -23,8 +23,6 @@ def build() -> Wiring:
     provider = SimulatedPaymentProvider()
     publisher = SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN)
     return Wiring(
-        handle=lambda event: charge_invoice(
-            event, payments=payments, provider=provider, publisher=publisher
-        ),
+        handle=lambda event: charge_invoice(event, payments=payments, provider=provider, publisher=publisher),
         idempotency=Idempotency(dynamodb, settings.IDEMPOTENCY_TABLE),
     )

@@ -15,7 +15,6 @@ from services.shared.idempotency import Idempotency
 from services.shared.observability import mask_email
 from services.shared.settings import Settings, load_settings
 
-
 log = Logger(child=True)
 
 

@@ -24,9 +24,7 @@ class Invoices(Protocol):
         ...
 
 
-def issue_invoice(
-    event: OrderCreated, *, invoices: Invoices, publisher: EventPublisher
-) -> InvoiceCreated:
+def issue_invoice(event: OrderCreated, *, invoices: Invoices, publisher: EventPublisher) -> InvoiceCreated:
     # A retry after a failed publish finds the invoice already issued and
     # republishes the same event (same id), so no number is spent twice.
     invoice = invoices.for_order(event.order_id) or invoices.issue(

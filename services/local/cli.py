@@ -1,9 +1,9 @@
 """`orders`: look into a running local stack.
 
-    orders list                 orders and their statuses
-    orders show ORDER_ID        one order's timeline
-    orders dlq [QUEUE]          messages in the dead-letter queues
-    orders redrive QUEUE        move a DLQ's messages back to its source queue
+orders list                 orders and their statuses
+orders show ORDER_ID        one order's timeline
+orders dlq [QUEUE]          messages in the dead-letter queues
+orders redrive QUEUE        move a DLQ's messages back to its source queue
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from services.order.adapters import DynamoOrders
 def _list(state: dict[str, Any], _: argparse.Namespace) -> None:
     orders = DynamoOrders(aws_client(state, "dynamodb"), state["tables"]["orders"]).list()
     for order in orders:
-        print(f"{order['order_id']}  {order['status']:<18} {order['currency']} {order['total'] / 100:>9.2f}  {order['created_at']}")
+        print(
+            f"{order['order_id']}  {order['status']:<18} "
+            f"{order['currency']} {order['total'] / 100:>9.2f}  {order['created_at']}"
+        )
     print(f"{len(orders)} orders")
 
 
@@ -35,8 +38,9 @@ def _messages(sqs: Any, url: str) -> list[dict[str, Any]]:
     """Peek at a queue: received with a zero visibility timeout, so nothing is consumed."""
     seen: dict[str, dict[str, Any]] = {}
     for _ in range(10):
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
-                                    MessageAttributeNames=["All"]).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+        ).get("Messages", [])
         if not batch or all(m["MessageId"] in seen for m in batch):
             break
         seen.update({m["MessageId"]: m for m in batch})
@@ -59,18 +63,24 @@ def _redrive(state: dict[str, Any], args: argparse.Namespace) -> None:
     sqs = aws_client(state, "sqs")
     source, dlq = state["queue_urls"][args.queue], state["dlq_urls"][args.queue]
     moved = 0
-    while batch := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10,
-                                       MessageAttributeNames=["All"]).get("Messages", []):
+    while batch := sqs.receive_message(
+        QueueUrl=dlq, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", []):
         for message in batch:
-            sqs.send_message(QueueUrl=source, MessageBody=message["Body"],
-                             MessageAttributes=message.get("MessageAttributes", {}))
+            sqs.send_message(
+                QueueUrl=source,
+                MessageBody=message["Body"],
+                MessageAttributes=message.get("MessageAttributes", {}),
+            )
             sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
             moved += 1
     print(f"moved {moved} message(s) from {args.queue}-dlq back to {args.queue}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="orders", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="orders", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list").set_defaults(run=_list)
     show = commands.add_parser("show")

@@ -43,9 +43,13 @@ def load_state(path: Path | None = None) -> dict[str, Any]:
     return state
 
 
-def request(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+def request(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
             return response.status, dict(response.headers), json.loads(response.read() or b"null")
@@ -58,13 +62,16 @@ def wait_for_terminal(api_url: str, order_id: str, deadline_seconds: float = 60)
     deadline = time.monotonic() + deadline_seconds
     while True:
         _, _, order = request("GET", f"{api_url}/orders/{order_id}")
-        if order and order.get("status") in TERMINAL_STATUSES or time.monotonic() > deadline:
-            return order  # type: ignore[no-any-return]
+        if (order and order.get("status") in TERMINAL_STATUSES) or time.monotonic() > deadline:
+            return order
         time.sleep(0.2)
 
 
 def aws_client(state: dict[str, Any], name: str) -> Any:
     return boto3.client(  # type: ignore[call-overload]
-        name, endpoint_url=state["endpoint"], region_name="us-east-1",
-        aws_access_key_id="local", aws_secret_access_key="local",
+        name,
+        endpoint_url=state["endpoint"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )

@@ -28,8 +28,11 @@ def main() -> int:
 
     def run(name: str) -> tuple[str, dict]:
         token, country = SCENARIOS[name]
-        body = {**ORDER, "payment": {"token": token},
-                "shipping_address": {**ORDER["shipping_address"], "country": country}}
+        body = {
+            **ORDER,
+            "payment": {"token": token},
+            "shipping_address": {**ORDER["shipping_address"], "country": country},
+        }
         status, _, created = request("POST", f"{api}/orders", body)
         if status != 201:
             return name, {"error": created}

@@ -76,9 +76,9 @@ def provision(
     for function in topology.consumers:
         assert function.consumes is not None
         dlq_url = sqs.create_queue(QueueName=f"{prefix}-{function.name}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         queue_url = sqs.create_queue(
             QueueName=f"{prefix}-{function.name}",
             Attributes={
@@ -91,9 +91,9 @@ def provision(
                 ),
             },
         )["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         sns.subscribe(
             TopicArn=stack.topic_arn,
             Protocol="sqs",

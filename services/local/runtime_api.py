@@ -28,6 +28,7 @@ dropped, so the process stays usable.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import select
@@ -94,10 +95,7 @@ class _Invocation:
 
 
 def _trace_id() -> str:
-    return (
-        f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};"
-        f"Parent={secrets.token_hex(8)};Sampled=0"
-    )
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
 
 
 def _decode_payload(body: bytes) -> Any:
@@ -152,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.connections_lock:
                 self.server.connections.discard(self.connection)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # the runtime's own logs are what matters; keep the console quiet
 
     def _read_body(self) -> bytes:
@@ -202,13 +200,15 @@ class _Handler(BaseHTTPRequestHandler):
             return True
 
     # -- routes -----------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         if self.path == f"{_PREFIX}/invocation/next":
             self.server.api._serve_next(self)
         else:
-            self._send(HTTPStatus.NOT_FOUND, {"errorMessage": f"unknown path {self.path}", "errorType": "NotFound"})
+            self._send(
+                HTTPStatus.NOT_FOUND, {"errorMessage": f"unknown path {self.path}", "errorType": "NotFound"}
+            )
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         body = self._read_body()
         api = self.server.api
         path = self.path
@@ -216,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
             api._post_init_error(self, body)
             return
         if path.startswith(f"{_PREFIX}/invocation/"):
-            rest = path[len(f"{_PREFIX}/invocation/"):]
+            rest = path[len(f"{_PREFIX}/invocation/") :]
             request_id, _, action = rest.rpartition("/")
             if request_id and action in ("response", "error"):
                 api._post_outcome(self, request_id, action, body)
@@ -263,8 +263,7 @@ class RuntimeApiServer:
         """host:port, the value for AWS_LAMBDA_RUNTIME_API."""
         if self._server is None:
             raise RuntimeError("RuntimeApiServer is not started")
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{self._host}:{self._server.server_address[1]}"
 
     def start(self) -> None:
         if self._server is not None:
@@ -304,10 +303,8 @@ class RuntimeApiServer:
         with server.connections_lock:
             conns = list(server.connections)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -390,7 +387,10 @@ class RuntimeApiServer:
                 inv.finish(ok=False, error=dict(self._init_error))
                 return inv.result  # type: ignore[return-value]
             if self._stopping:
-                inv.finish(ok=False, error={"errorType": STOPPED_ERROR_TYPE, "errorMessage": "the Runtime API server stopped"})
+                inv.finish(
+                    ok=False,
+                    error={"errorType": STOPPED_ERROR_TYPE, "errorMessage": "the Runtime API server stopped"},
+                )
                 return inv.result  # type: ignore[return-value]
             self._queue.append(inv)
             self._cond.notify_all()
@@ -407,10 +407,13 @@ class RuntimeApiServer:
                 if give_up is not None and now >= give_up:
                     if queued:
                         self._queue.remove(inv)
-                        inv.finish(ok=False, error={
-                            "errorType": UNAVAILABLE_ERROR_TYPE,
-                            "errorMessage": f"no runtime took the invocation within {timeout:.2f} seconds",
-                        })
+                        inv.finish(
+                            ok=False,
+                            error={
+                                "errorType": UNAVAILABLE_ERROR_TYPE,
+                                "errorMessage": f"no runtime took the invocation within {timeout:.2f} s",
+                            },
+                        )
                         self._remember_finished(inv.request_id)
                     else:
                         self._expire(inv, f"invoke() gave up after {timeout:.2f} seconds")
@@ -424,7 +427,9 @@ class RuntimeApiServer:
     def _expire(self, inv: _Invocation, message: str) -> None:
         self._inflight.pop(inv.request_id, None)
         self._remember_finished(inv.request_id)
-        inv.finish(ok=False, error={"errorType": TIMEOUT_ERROR_TYPE, "errorMessage": f"{inv.request_id} {message}"})
+        inv.finish(
+            ok=False, error={"errorType": TIMEOUT_ERROR_TYPE, "errorMessage": f"{inv.request_id} {message}"}
+        )
 
     def _remember_finished(self, request_id: str) -> None:
         self._finished[request_id] = None
@@ -515,4 +520,3 @@ class RuntimeApiServer:
 
 
 __all__ = ["InvocationResult", "RuntimeApiServer"]
-

@@ -206,7 +206,9 @@ class LocalStack:
         self._spawn(self._write_emails, name="emails")
         self._serve_http()
         self.write_state()
-        self.echo(f"AWS emulator (moto): {self.endpoint}   e.g. aws --endpoint-url {self.endpoint} sqs list-queues")
+        self.echo(
+            f"AWS emulator (moto): {self.endpoint}   e.g. aws --endpoint-url {self.endpoint} sqs list-queues"
+        )
         self.echo(f"HTTP API:            {self.api_url}")
         self.echo(f"Logs:                {self.logs_dir}/<function>.log")
         self.echo(f"Emails:              {self.emails_dir}/*.eml")
@@ -265,7 +267,8 @@ class LocalStack:
     # ------------------------------------------------------------ SQS → Lambda
     def _poll(self, function: Function) -> None:
         """Lambda's SQS event source mapping, for one queue."""
-        assert self.stack is not None and function.consumes is not None
+        assert self.stack is not None
+        assert function.consumes is not None
         sqs = self.client("sqs")
         queue_url = self.stack.queue_urls[function.name]
         queue_arn = self.stack.queue_arns[function.name]
@@ -358,7 +361,7 @@ class LocalStack:
                 written += 1
                 path = self.emails_dir / f"{written:04d}.eml"
                 path.write_bytes(_as_eml(message))
-                self.echo(f"  ✉ {message.subject!r} → {path.relative_to(self.options.state_dir.parent) if path.is_relative_to(self.options.state_dir.parent) else path}")
+                self.echo(f"  ✉ {message.subject!r} → {path}")
 
     # ------------------------------------------------------------ HTTP → API Gateway
     def _serve_http(self) -> None:
@@ -367,13 +370,15 @@ class LocalStack:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else None
-                status, headers, payload = stack.http_request(self.command, self.path, dict(self.headers), body)
+                status, headers, payload = stack.http_request(
+                    self.command, self.path, dict(self.headers), body
+                )
                 data = payload.encode()
                 self.send_response(status)
                 for key, value in headers.items():
@@ -382,7 +387,7 @@ class LocalStack:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle  # noqa: N815
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
         server = ThreadingHTTPServer(("127.0.0.1", self.options.api_port), Handler)
         server.daemon_threads = True
@@ -405,7 +410,9 @@ class LocalStack:
         return int(response.get("statusCode", 502)), out, response.get("body") or ""
 
 
-def api_gateway_event(method: str, raw_path: str, headers: dict[str, str], body: str | None) -> dict[str, Any] | None:
+def api_gateway_event(
+    method: str, raw_path: str, headers: dict[str, str], body: str | None
+) -> dict[str, Any] | None:
     """The REST API's routes, as API Gateway would proxy them (None: no route)."""
     from urllib.parse import parse_qs, urlsplit
 
@@ -487,10 +494,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run orderflow locally on loopback.")
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("ORDERFLOW_API_PORT", 3000)))
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("ORDERFLOW_AWS_PORT", 4566)))
-    parser.add_argument("--retry-delay", type=int, default=1,
-                        help="seconds before a failed message is visible again (AWS: the visibility timeout)")
+    parser.add_argument(
+        "--retry-delay",
+        type=int,
+        default=1,
+        help="seconds before a failed message is visible again (AWS: the visibility timeout)",
+    )
     args = parser.parse_args(argv)
-    stack = LocalStack(Options(api_port=args.api_port, aws_port=args.aws_port, retry_delay_seconds=args.retry_delay))
+    stack = LocalStack(
+        Options(api_port=args.api_port, aws_port=args.aws_port, retry_delay_seconds=args.retry_delay)
+    )
     try:
         stack.start()
     except PortTaken as error:
@@ -502,7 +515,10 @@ def main(argv: list[str] | None = None) -> int:
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopped.set())
-    print(f"Try: curl -s -X POST {stack.api_url}/orders -H 'Content-Type: application/json' -d @tests/e2e/order.json")
+    print(
+        f"Try: curl -s -X POST {stack.api_url}/orders "
+        "-H 'Content-Type: application/json' -d @tests/e2e/order.json"
+    )
     stopped.wait()
     print("\nStopping…", flush=True)
     stack.stop()

@@ -22,12 +22,10 @@ class DynamoCatalog:
     def products(self, skus: set[str]) -> dict[str, Product]:
         keys = [{"sku": {"S": sku}} for sku in sorted(skus)]
         found: dict[str, Product] = {}
-        for attempt in range(5):
+        for _ in range(5):
             if not keys:
                 break
-            response = self._client.batch_get_item(
-                RequestItems={self._table: {"Keys": keys[:100]}}
-            )
+            response = self._client.batch_get_item(RequestItems={self._table: {"Keys": keys[:100]}})
             for item in response["Responses"].get(self._table, []):
                 raw = dynamo.from_item(item)
                 found[raw["sku"]] = Product(
@@ -70,9 +68,7 @@ class DynamoOrders:
 
     def apply(self, order_id: str, change: StatusChange) -> bool:
         names = {"#t": "timeline", "#st": change.status}
-        values: dict[str, Any] = {
-            ":e": dynamo.to_value({"at": change.at, "event_id": change.event_id})
-        }
+        values: dict[str, Any] = {":e": dynamo.to_value({"at": change.at, "event_id": change.event_id})}
         details = []
         for index, (name, value) in enumerate(sorted(change.details.items())):
             names[f"#d{index}"] = name

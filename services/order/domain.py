@@ -83,14 +83,10 @@ class PricingRules:
             tax_basis_points={k: int(v) for k, v in raw["tax_basis_points"].items()},
         )
 
-    def quote(
-        self, requested: list[tuple[str, int]], products: dict[str, Product], country: str
-    ) -> Quote:
+    def quote(self, requested: list[tuple[str, int]], products: dict[str, Product], country: str) -> Quote:
         """Price `(sku, quantity)` lines from the catalog for delivery to `country`."""
         if country not in self.tax_basis_points:
-            raise UnsupportedCountry(
-                f"we do not deliver to {country}", field="shipping_address.country"
-            )
+            raise UnsupportedCountry(f"we do not deliver to {country}", field="shipping_address.country")
         lines = []
         for index, (sku, quantity) in enumerate(requested):
             product = products.get(sku)

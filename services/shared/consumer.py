@@ -53,9 +53,7 @@ class SqsConsumer:
         self._build = build
         self._handle: Callable[..., object] | None = None
         self._wiring: Wiring | None = None
-        self._processor = BatchProcessor(
-            event_type=EventType.SQS, raise_on_entire_batch_failure=False
-        )
+        self._processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     @property
     def accepts(self) -> frozenset[str]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-RecordT = TypeVar("RecordT")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+RecordT = TypeVar("RecordT", bound="DataclassInstance")
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -92,9 +95,9 @@ class OrderKeyedRecords(Generic[RecordT]):
         data = asdict(record)
         try:
             put_new(self._client, self._table, "order_id", data)
-        except AlreadyExists:
+        except AlreadyExists as conflict:
             existing = self.for_order(data["order_id"])
             if existing is None:
-                raise RuntimeError(f"{self._table}: conflict on {data['order_id']} but no item")
+                raise RuntimeError(f"{self._table}: conflict on {data['order_id']} but no item") from conflict
             return existing
         return record

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 # Namespace for event ids derived from their cause, so a retried step
 # republishes the *same* event and downstream consumers drop the duplicate.
@@ -178,12 +178,11 @@ def derived_event_id(cause_event_id: str, status: Status) -> str:
     return str(uuid.uuid5(_EVENT_NAMESPACE, f"{cause_event_id}/{Status(status).value}"))
 
 
-def follow_up(
-    cause: Envelope[Any], event_type: type[Envelope[DataT]], data: DataT
-) -> Envelope[DataT]:
+def follow_up(cause: Envelope[Any], event_type: type[Envelope[DataT]], data: DataT) -> Envelope[DataT]:
     """Build the event that `cause` leads to, carrying its order and correlation ids."""
     status = event_type.model_fields["status"].default
     return event_type(
+        status=status,
         event_id=derived_event_id(cause.event_id, status),
         occurred_at=now(),
         order_id=cause.order_id,

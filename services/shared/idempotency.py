@@ -44,4 +44,4 @@ class Idempotency:
             config=self.config,
             **options,
         )(function)
-        return wrapped  # type: ignore[no-any-return]
+        return wrapped

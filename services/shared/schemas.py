@@ -1,7 +1,7 @@
 """Generate the committed JSON Schemas (one per event) and the OpenAPI document.
 
-    python -m services.shared.schemas --write   # regenerate (make schemas)
-    python -m services.shared.schemas --check   # exit 1 when the files drifted
+python -m services.shared.schemas --write   # regenerate (make schemas)
+python -m services.shared.schemas --check   # exit 1 when the files drifted
 """
 
 from __future__ import annotations

@@ -23,8 +23,6 @@ def build() -> Wiring:
     publisher = SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN)
     carrier = SimulatedCarrier()
     return Wiring(
-        handle=lambda event: ship_order(
-            event, shipments=shipments, carrier=carrier, publisher=publisher
-        ),
+        handle=lambda event: ship_order(event, shipments=shipments, carrier=carrier, publisher=publisher),
         idempotency=Idempotency(dynamodb, settings.IDEMPOTENCY_TABLE),
     )

@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from services.shipment import bootstrap
 from services.shared.consumer import SqsConsumer
 from services.shared.observability import logger
+from services.shipment import bootstrap
 
 log = logger("shipment")
 consumer = SqsConsumer(function="shipment", logger=log, build=bootstrap.build)

@@ -36,9 +36,7 @@ def ship_order(
     if shipment is None:
         at = event.occurred_at.isoformat()
         try:
-            booking = carrier.book(
-                event.order_id, event.data.shipping_address, booking_key(event.order_id)
-            )
+            booking = carrier.book(event.order_id, event.data.shipping_address, booking_key(event.order_id))
             shipment = Shipment(event.order_id, True, booking.tracking_number, booking.carrier, None, at)
         except DestinationRefused as refusal:
             shipment = Shipment(event.order_id, False, None, None, str(refusal), at)

@@ -42,7 +42,9 @@ def order(token: str = "tok_visa", country: str = "GB") -> dict[str, Any]:
     }
 
 
-def post(stack: LocalStack, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+def post(
+    stack: LocalStack, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
     return request("POST", f"{stack.api_url}/orders", body, headers)
 
 
@@ -66,9 +68,7 @@ def emails_for(stack: LocalStack, order_id: str) -> list[str]:
     subjects = []
     for path in sorted(stack.emails_dir.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        text = "".join(
-            part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
-        )
+        text = "".join(part.get_content() for part in message.walk() if part.get_content_maintype() == "text")
         if order_id in text:
             subjects.append(str(message["Subject"]))
     return subjects

@@ -25,8 +25,14 @@ def test_happy_path_ships_with_one_email_per_event(stack: LocalStack, state: dic
     final = wait_for_terminal(stack.api_url, created["order_id"], DEADLINE)
     assert final["status"] == "SHIPPED"
     assert [t["status"] for t in final["timeline"]] == [
-        "ORDER_CREATED", "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED"]
-    assert final["tracking_number"] and final["invoice_number"] and final["payment_reference"]
+        "ORDER_CREATED",
+        "INVOICE_CREATED",
+        "PAYMENT_CONFIRMED",
+        "SHIPPED",
+    ]
+    assert final["tracking_number"]
+    assert final["invoice_number"]
+    assert final["payment_reference"]
 
     subjects = eventually(lambda: (s := emails_for(stack, created["order_id"])) and len(s) >= 4 and s)
     time.sleep(1.0)  # give a duplicate, if any, the chance to show up
@@ -88,7 +94,9 @@ def test_same_idempotency_key_twice_yields_one_order(stack: LocalStack, state: d
     assert first[2] == second[2]
     wait_for_terminal(stack.api_url, first[2]["order_id"], DEADLINE)
     rows = aws_client(state, "dynamodb").scan(TableName=state["tables"]["orders"])["Items"]
-    assert [r["order_id"]["S"] for r in rows if r["customer"]["M"]["id"]["S"] == tag] == [first[2]["order_id"]]
+    assert [r["order_id"]["S"] for r in rows if r["customer"]["M"]["id"]["S"] == tag] == [
+        first[2]["order_id"]
+    ]
     invoices = aws_client(state, "dynamodb").scan(TableName=state["tables"]["invoices"])["Items"]
     assert sum(1 for i in invoices if i.get("order_id", {}).get("S") == first[2]["order_id"]) == 1
 
@@ -122,8 +130,9 @@ def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
     import urllib.error
     import urllib.request
 
-    req = urllib.request.Request(f"{stack.api_url}/orders", data=b"{oops", method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{stack.api_url}/orders", data=b"{oops", method="POST", headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(req, timeout=10)
     assert caught.value.code == 400

@@ -70,7 +70,9 @@ def base_image(docker: str) -> str:
     wanted = os.environ.get("ORDERFLOW_BASE_IMAGE")
     if wanted:
         if not _image_exists(docker, wanted):
-            pytest.skip(f"docker: ORDERFLOW_BASE_IMAGE={wanted} is not present locally; run .ci/docker-setup.sh")
+            pytest.skip(
+                f"docker: ORDERFLOW_BASE_IMAGE={wanted} is not present locally; run .ci/docker-setup.sh"
+            )
         return wanted
     for ref in BASE_CANDIDATES:
         if _image_exists(docker, ref):
@@ -147,7 +149,9 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     try:
         deadline = time.monotonic() + 30

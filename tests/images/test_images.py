@@ -57,11 +57,15 @@ def test_constraints_pin_every_runtime_dependency() -> None:
             pins[canonicalize_name(name)] = version
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = [Requirement(r) for r in project["dependencies"]]
-    wanted += [Requirement(r) for r in project["optional-dependencies"]["dev"] if r.startswith("awslambdaric")]
+    wanted += [
+        Requirement(r) for r in project["optional-dependencies"]["dev"] if r.startswith("awslambdaric")
+    ]
     for req in wanted:
         name = canonicalize_name(req.name)
         assert name in pins, f"{req.name} is not pinned in images/constraints.txt: make constraints"
-        assert req.specifier.contains(pins[name]), f"{req.name}=={pins[name]} does not satisfy {req}: make constraints"
+        assert req.specifier.contains(pins[name]), (
+            f"{req.name}=={pins[name]} does not satisfy {req}: make constraints"
+        )
 
 
 # ----------------------------------------------------------------- built images
@@ -72,7 +76,9 @@ def test_constraints_pin_every_runtime_dependency() -> None:
 def test_image_holds_only_its_own_service_and_no_toolchain(built: Built, service: str) -> None:
     ref = built.images[service]
     config = inspect(built.docker, ref)["Config"]
-    handler = next(f.handler for f in TOPOLOGY.functions if f.image == service and (f.http or service != "order"))
+    handler = next(
+        f.handler for f in TOPOLOGY.functions if f.image == service and (f.http or service != "order")
+    )
     assert config["Entrypoint"] == ["python", "-m", "awslambdaric"]
     assert config["Cmd"] == [handler]
     assert config["WorkingDir"] == "/var/task"
@@ -87,17 +93,19 @@ print(json.dumps({
     "uid": os.getuid(),
     "services": sorted(n for n in os.listdir("/var/task/services") if n != "__pycache__"),
     "task": sorted(os.listdir("/var/task")),
-    "tools": {t: shutil.which(t) for t in %r},
+    "tools": {t: shutil.which(t) for t in __COMPILERS__},
     "pip": importlib.util.find_spec("pip") is not None,
     "pip_cache": [p for p in ("/root/.cache/pip", "/var/task/.cache") if os.path.exists(p)],
     "secret": os.path.exists("/run/secrets/pip_cert"),
     "found": found,
     "awslambdaric": importlib.util.find_spec("awslambdaric") is not None,
 }))
-""" % (COMPILERS,)
+""".replace("__COMPILERS__", repr(COMPILERS))
     proc = subprocess.run(
         [built.docker, "run", "--rm", "--network", "none", "--entrypoint", "python", ref, "-c", probe],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout)
@@ -105,7 +113,8 @@ print(json.dumps({
     assert seen["task"] == ["services"]
     assert seen["services"] == sorted(["__init__.py", "topology.json", "shared", service])
     assert {t: p for t, p in seen["tools"].items() if p} == {}, "a toolchain was left in the image"
-    assert not seen["pip"] and not seen["pip_cache"]
+    assert not seen["pip"]
+    assert not seen["pip_cache"]
     assert not seen["secret"]
     assert seen["found"] == []
     assert seen["awslambdaric"]
@@ -117,7 +126,9 @@ def test_service_images_add_only_their_code_to_the_base(built: Built) -> None:
     base_layers = base["RootFS"]["Layers"]
     for service, ref in built.images.items():
         image = inspect(built.docker, ref)
-        assert image["RootFS"]["Layers"][: len(base_layers)] == base_layers, f"{service} does not start FROM the base"
+        assert image["RootFS"]["Layers"][: len(base_layers)] == base_layers, (
+            f"{service} does not start FROM the base"
+        )
         added = image["Size"] - base["Size"]
         assert added < 2_000_000, f"{service} adds {added} bytes to the base"
 
@@ -129,9 +140,7 @@ def function(name: str) -> Function:
     return TOPOLOGY.function(name)
 
 
-def run_in_image(
-    built: Built, aws: dict[str, Any], fn: Function, event: dict[str, Any]
-) -> InvocationResult:
+def run_in_image(built: Built, aws: dict[str, Any], fn: Function, event: dict[str, Any]) -> InvocationResult:
     """Start fn's image against a Runtime API server on loopback, hand it one event, return the outcome.
 
     Like Lambda: the image's ENTRYPOINT/CMD run unchanged, except that a function whose handler
@@ -160,7 +169,9 @@ def run_in_image(
             deadline = time.monotonic() + 60
             while not api.wait_until_polled(0.5):
                 running = subprocess.run(
-                    [built.docker, "inspect", "--format", "{{.State.Running}}", name], capture_output=True, text=True
+                    [built.docker, "inspect", "--format", "{{.State.Running}}", name],
+                    capture_output=True,
+                    text=True,
                 ).stdout.strip()
                 assert api.init_error is None, f"init error: {api.init_error}\n{logs(built, name)}"
                 assert running == "true", f"the container exited before polling /next:\n{logs(built, name)}"
@@ -201,15 +212,19 @@ def fresh(sample: str, **changes: Any) -> dict[str, Any]:
 
 
 @pytest.mark.images
-def test_order_image_serves_the_api_and_the_status_projector(built: Built, moto_server: dict[str, Any]) -> None:
+def test_order_image_serves_the_api_and_the_status_projector(
+    built: Built, moto_server: dict[str, Any]
+) -> None:
     aws = moto_server
     drain(aws, "invoice")
     placed = run_in_image(built, aws, function("order-api"), load_event("apigw_post_order.json"))
     assert placed.payload["statusCode"] == 201, placed.payload
     order_id = json.loads(placed.payload["body"])["order_id"]
-    stored = aws["dynamodb"].get_item(
-        TableName=aws["stack"].tables["orders"], Key={"order_id": {"S": order_id}}
-    ).get("Item")
+    stored = (
+        aws["dynamodb"]
+        .get_item(TableName=aws["stack"].tables["orders"], Key={"order_id": {"S": order_id}})
+        .get("Item")
+    )
     assert stored is not None, "the order did not reach the table in moto"
     assert [e["status"] for e in drain(aws, "invoice") if e["order_id"] == order_id] == ["ORDER_CREATED"]
 
@@ -254,5 +269,7 @@ def test_email_image_sends_through_ses(built: Built, moto_server: dict[str, Any]
 
 @pytest.mark.images
 def test_api_image_maps_bad_input_to_http_errors(built: Built, moto_server: dict[str, Any]) -> None:
-    result = run_in_image(built, moto_server, function("order-api"), api_event("POST", "/orders", "{not json"))
+    result = run_in_image(
+        built, moto_server, function("order-api"), api_event("POST", "/orders", "{not json")
+    )
     assert result.payload["statusCode"] == 400, result.payload

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from services.billing import handler as billing
+from services.email import handler as email
+from services.invoice import handler as invoice
 from services.order import api as order_api
 from services.order import bootstrap as order_bootstrap
 from services.order import events as order_events
 from services.shared.topology import load_topology
-from services.billing import handler as billing
-from services.email import handler as email
-from services.invoice import handler as invoice
 from services.shipment import handler as shipment
 
 CONSUMERS = {
@@ -34,9 +34,7 @@ def _fresh_wiring() -> Iterator[None]:
 
 
 @pytest.fixture
-def function_env(
-    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> Callable[[str], dict[str, str]]:
+def function_env(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Callable[[str], dict[str, str]]:
     """Give the process one function's environment, as Terraform would."""
 
     def use(name: str) -> dict[str, str]:

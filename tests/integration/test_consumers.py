@@ -129,7 +129,9 @@ def provider(function_env: Any, monkeypatch: pytest.MonkeyPatch) -> SimulatedPay
     return shared
 
 
-def test_billing_approved_charge_confirms_payment(provider: SimulatedPaymentProvider, aws: Any, published: Any) -> None:
+def test_billing_approved_charge_confirms_payment(
+    provider: SimulatedPaymentProvider, aws: Any, published: Any
+) -> None:
     assert failures(deliver("billing", event("sqs_invoice_created.json"))) == 0
     (confirmed,) = published("shipment")
     assert confirmed["status"] == "PAYMENT_CONFIRMED"
@@ -143,7 +145,9 @@ def test_billing_approved_charge_confirms_payment(provider: SimulatedPaymentProv
     ("token", "reason"),
     [("tok_chargeDeclined", "card_declined"), ("tok_chargeDeclinedInsufficientFunds", "insufficient_funds")],
 )
-def test_billing_decline_becomes_payment_failed(provider: Any, published: Any, token: str, reason: str) -> None:
+def test_billing_decline_becomes_payment_failed(
+    provider: Any, published: Any, token: str, reason: str
+) -> None:
     assert failures(deliver("billing", event("sqs_invoice_created.json", data__payment_token=token))) == 0
     assert published("shipment") == []
     failed = [e for e in published("order-status") if e["status"] == "PAYMENT_FAILED"]
@@ -151,11 +155,16 @@ def test_billing_decline_becomes_payment_failed(provider: Any, published: Any, t
     assert provider.charges == []
 
 
-def test_billing_processing_error_is_retried_and_charges_nothing(provider: Any, aws: Any, published: Any) -> None:
-    response = deliver("billing", event("sqs_invoice_created.json", data__payment_token="tok_processingError"))
+def test_billing_processing_error_is_retried_and_charges_nothing(
+    provider: Any, aws: Any, published: Any
+) -> None:
+    response = deliver(
+        "billing", event("sqs_invoice_created.json", data__payment_token="tok_processingError")
+    )
     assert failures(response) == 1
     assert items(aws, "payments") == []
-    assert published("order-status") == [] and published("shipment") == []
+    assert published("order-status") == []
+    assert published("shipment") == []
     assert provider.charges == []
 
 
@@ -167,7 +176,9 @@ def test_billing_duplicate_delivery_charges_once(provider: Any, published: Any) 
     assert len(published("shipment")) == 1
 
 
-def test_billing_retry_after_lost_idempotency_record_charges_once(provider: Any, aws: Any, published: Any) -> None:
+def test_billing_retry_after_lost_idempotency_record_charges_once(
+    provider: Any, aws: Any, published: Any
+) -> None:
     """Even if the idempotency record were gone, the stored payment stops a second charge."""
     invoice = event("sqs_invoice_created.json")
     deliver("billing", invoice)
@@ -177,7 +188,8 @@ def test_billing_retry_after_lost_idempotency_record_charges_once(provider: Any,
     deliver("billing", invoice)
     assert len(provider.charges) == 1
     events = published("shipment")
-    assert len(events) == 2 and events[0]["event_id"] == events[1]["event_id"]
+    assert len(events) == 2
+    assert events[0]["event_id"] == events[1]["event_id"]
 
 
 # ---------------------------------------------------------------- shipment
@@ -196,7 +208,9 @@ def test_shipment_books_and_publishes_tracking(shipment_fn: None, aws: Any, publ
     assert shipped[0]["data"]["carrier"] == "SimPost"
 
 
-def test_shipment_refused_destination_becomes_shipment_error(shipment_fn: None, aws: Any, published: Any) -> None:
+def test_shipment_refused_destination_becomes_shipment_error(
+    shipment_fn: None, aws: Any, published: Any
+) -> None:
     paid = event("sqs_payment_confirmed.json", data__shipping_address__country="AU")
     assert failures(deliver("shipment", paid)) == 0
     (error,) = [e for e in published("order-status") if e["status"] == "SHIPMENT_ERROR"]
@@ -229,7 +243,9 @@ def email_fn(function_env: Any) -> None:
 
 
 @pytest.mark.parametrize("sample", STATUS_SAMPLES)
-def test_email_sends_one_message_per_status(email_fn: None, sample: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_email_sends_one_message_per_status(
+    email_fn: None, sample: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = len(sent_emails())
     assert failures(deliver("email", event(sample))) == 0
     (message,) = sent_emails()[before:]
@@ -287,7 +303,12 @@ def test_projector_follows_the_saga(order_id: str, function_env: Any) -> None:
         assert failures(deliver("order-status", event(sample, order_id=order_id))) == 0
     order = view(order_id, function_env)
     assert order["status"] == "SHIPPED"
-    assert [t["status"] for t in order["timeline"]] == ["ORDER_CREATED", "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED"]
+    assert [t["status"] for t in order["timeline"]] == [
+        "ORDER_CREATED",
+        "INVOICE_CREATED",
+        "PAYMENT_CONFIRMED",
+        "SHIPPED",
+    ]
     assert order["invoice_number"] == "INV-000001"
     assert order["tracking_number"] == "SP1234567890GB"
     assert order["payment_reference"].startswith("ch_")

@@ -13,7 +13,9 @@ from tests.support import LambdaContext, api_event, load_event
 VALID = json.loads(load_event("apigw_post_order.json")["body"])
 
 
-def call(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any], dict[str, Any]]:
+def call(
+    method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
     response = api.lambda_handler(api_event(method, path, body, headers), LambdaContext())
     headers_out = {k: v[0] for k, v in response.get("multiValueHeaders", {}).items()}
     headers_out.update(response.get("headers") or {})
@@ -36,20 +38,24 @@ def order_api(function_env: Any) -> None:
     function_env("order-api")
 
 
-def test_post_prices_from_the_catalog_stores_and_publishes(order_api: None, aws: dict[str, Any], published: Any) -> None:
+def test_post_prices_from_the_catalog_stores_and_publishes(
+    order_api: None, aws: dict[str, Any], published: Any
+) -> None:
     status, body, headers = call("POST", "/orders", VALID)
 
     assert status == 201
     assert headers["Location"] == f"/orders/{body['order_id']}"
     # 2 x BOOK-001 at 12.99; GB tax 20% of 25.98 = 5.196 -> 5.20; shipping 4.99 under 50.00.
     assert (body["subtotal"], body["tax"], body["shipping"], body["total"]) == (2598, 520, 499, 3617)
-    assert body["currency"] == "GBP" and body["status"] == "ORDER_CREATED"
+    assert body["currency"] == "GBP"
+    assert body["status"] == "ORDER_CREATED"
     events = published("invoice")
     assert [e["status"] for e in events] == ["ORDER_CREATED"]
     assert events[0]["order_id"] == body["order_id"]
     assert events[0]["data"]["amounts"]["total"] == 3617
     assert [e["event_id"] for e in published("email")] == [events[0]["event_id"]]
-    assert published("billing") == [] and published("order-status") == []
+    assert published("billing") == []
+    assert published("order-status") == []
 
 
 def test_free_shipping_from_the_threshold(order_api: None) -> None:
@@ -84,20 +90,38 @@ def test_malformed_json_is_400(order_api: None) -> None:
         (with_changes(shipping_address__country="gb"), "shipping_address.country"),
         (with_changes(shipping_address__country="XX"), "shipping_address.country"),
         (with_changes(items__0__sku="NOPE-999"), "items[0].sku"),
-        (with_changes(items=[{"sku": "BOOK-001", "quantity": 1}, {"sku": "OLD-001", "quantity": 1}]), "items[1].sku"),
+        (
+            with_changes(items=[{"sku": "BOOK-001", "quantity": 1}, {"sku": "OLD-001", "quantity": 1}]),
+            "items[1].sku",
+        ),
         ({k: v for k, v in VALID.items() if k != "payment"}, "payment"),
     ],
-    ids=["qty-0", "qty-1001", "qty-string", "no-items", "101-lines", "email", "country-case",
-         "country-unsupported", "unknown-sku", "inactive-sku", "missing-payment"],
+    ids=[
+        "qty-0",
+        "qty-1001",
+        "qty-string",
+        "no-items",
+        "101-lines",
+        "email",
+        "country-case",
+        "country-unsupported",
+        "unknown-sku",
+        "inactive-sku",
+        "missing-payment",
+    ],
 )
-def test_bad_input_is_422_naming_the_field(order_api: None, published: Any, body: dict[str, Any], field: str) -> None:
+def test_bad_input_is_422_naming_the_field(
+    order_api: None, published: Any, body: dict[str, Any], field: str
+) -> None:
     status, error, _ = call("POST", "/orders", body)
     assert status == 422
     assert field in [e["field"] for e in error["errors"]], error
     assert published("invoice") == []
 
 
-def test_same_idempotency_key_same_body_gives_one_order(order_api: None, aws: dict[str, Any], published: Any) -> None:
+def test_same_idempotency_key_same_body_gives_one_order(
+    order_api: None, aws: dict[str, Any], published: Any
+) -> None:
     first = call("POST", "/orders", VALID, {"Idempotency-Key": "key-1"})
     again = call("POST", "/orders", VALID, {"Idempotency-Key": "key-1"})
 
@@ -111,7 +135,9 @@ def test_same_idempotency_key_same_body_gives_one_order(order_api: None, aws: di
 
 def test_same_idempotency_key_other_body_is_409(order_api: None, published: Any) -> None:
     assert call("POST", "/orders", VALID, {"Idempotency-Key": "key-2"})[0] == 201
-    status, error, _ = call("POST", "/orders", with_changes(items__0__quantity=3), {"Idempotency-Key": "key-2"})
+    status, error, _ = call(
+        "POST", "/orders", with_changes(items__0__quantity=3), {"Idempotency-Key": "key-2"}
+    )
     assert status == 409
     assert "different request body" in error["message"]
     assert len(published("invoice")) == 1

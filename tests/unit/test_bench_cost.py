@@ -55,4 +55,5 @@ def test_unknown_architecture_is_refused() -> None:
 def test_committed_price_table_names_a_source_and_date_for_every_price() -> None:
     for key, entry in load_prices().items():
         assert entry.source.startswith("https://aws.amazon.com/"), key
-        assert entry.date and entry.usd > 0, key
+        assert entry.date, key
+        assert entry.usd > 0, key

@@ -12,8 +12,12 @@ from services.order.domain import (
 )
 from services.shared.money import format_money, percent_of
 
-RULES = PricingRules(currency="GBP", shipping_fee=499, free_shipping_threshold=5000,
-                     tax_basis_points={"GB": 2000, "US": 0, "IE": 2300})
+RULES = PricingRules(
+    currency="GBP",
+    shipping_fee=499,
+    free_shipping_threshold=5000,
+    tax_basis_points={"GB": 2000, "US": 0, "IE": 2300},
+)
 BOOK = Product("BOOK-001", "Book", 1299, True)
 OLD = Product("OLD-001", "Old", 100, False)
 
@@ -50,7 +54,8 @@ def test_unknown_or_inactive_product_names_the_line(sku: str) -> None:
 
 def test_pricing_file_is_consistent() -> None:
     rules = PricingRules.from_file()
-    assert len(rules.currency) == 3 and rules.currency.isupper()
+    assert len(rules.currency) == 3
+    assert rules.currency.isupper()
     assert all(len(c) == 2 and 0 <= bp < 10_000 for c, bp in rules.tax_basis_points.items())
 
 
@@ -76,4 +81,8 @@ def test_timeline_is_in_saga_order() -> None:
         "INVOICE_CREATED": {"at": "2026-01-01T00:00:05"},  # arrived late
     }
     assert [e["status"] for e in timeline(entries)] == [
-        "ORDER_CREATED", "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED"]
+        "ORDER_CREATED",
+        "INVOICE_CREATED",
+        "PAYMENT_CONFIRMED",
+        "SHIPPED",
+    ]

@@ -89,7 +89,8 @@ def test_response_is_returned_with_lambda_context(api: RuntimeApiServer, runtime
     assert result.duration_ms > 0
 
     again = api.invoke({"action": "echo", "n": 2}, timeout=20)  # the same process serves the next one
-    assert again.ok and again.payload["event"]["n"] == 2
+    assert again.ok
+    assert again.payload["event"]["n"] == 2
     assert again.payload["pid"] == result.payload["pid"]
     assert again.request_id != result.request_id
 
@@ -129,7 +130,8 @@ def test_concurrent_invokes_go_to_distinct_runtimes(api: RuntimeApiServer, runti
         t.join(30)
     elapsed = time.monotonic() - started
 
-    assert len(results) == 2 and all(r.ok for r in results), [r.error for r in results]
+    assert len(results) == 2
+    assert all(r.ok for r in results), [r.error for r in results]
     assert {r.payload["event"]["i"] for r in results} == {0, 1}
     assert len({r.payload["pid"] for r in results}) == 2, "both invocations ran in the same process"
     assert len({r.request_id for r in results}) == 2
@@ -195,7 +197,8 @@ def test_invoke_without_any_runtime_gives_up_after_timeout(api: RuntimeApiServer
     started = time.monotonic()
     result = api.invoke({"x": 1}, timeout=0.3)
     assert time.monotonic() - started < 2
-    assert not result.ok and result.error["errorType"] == "Runtime.Unavailable"
+    assert not result.ok
+    assert result.error["errorType"] == "Runtime.Unavailable"
 
 
 def test_stop_releases_long_polls_and_the_runtime_exits(runtimes: Runtimes) -> None:
@@ -222,13 +225,16 @@ def test_unknown_request_id_is_rejected(api: RuntimeApiServer) -> None:
 
 def test_address_is_loopback_host_port(api: RuntimeApiServer) -> None:
     host, port = api.address.split(":")
-    assert host == "127.0.0.1" and int(port) > 0
+    assert host == "127.0.0.1"
+    assert int(port) > 0
     env = api.runtime_environment()
     assert env["AWS_LAMBDA_RUNTIME_API"] == api.address
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "128"
 
 
-def test_killed_runtime_does_not_swallow_the_next_invocation(api: RuntimeApiServer, runtimes: Runtimes) -> None:
+def test_killed_runtime_does_not_swallow_the_next_invocation(
+    api: RuntimeApiServer, runtimes: Runtimes
+) -> None:
     dead = runtimes.start(api)
     wait_for_clients(api, 1)
     dead.kill()

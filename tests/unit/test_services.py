@@ -33,10 +33,12 @@ def sample(name: str, **data: Any) -> Any:
 def test_place_order_stores_then_publishes_one_event() -> None:
     orders, publisher = FakeOrders(), RecordingPublisher()
     request = CreateOrder.model_validate_json(load_event("apigw_post_order.json")["body"])
-    created = place_order(request, catalog=CATALOG, orders=orders, publisher=publisher,
-                          pricing=RULES, correlation_id="corr-1")
+    created = place_order(
+        request, catalog=CATALOG, orders=orders, publisher=publisher, pricing=RULES, correlation_id="corr-1"
+    )
     (event,) = publisher.events
-    assert event.order_id == created.order_id and event.correlation_id == "corr-1"
+    assert event.order_id == created.order_id
+    assert event.correlation_id == "corr-1"
     assert event.data.amounts.total == created.total == 3617
     assert get_order(created.order_id, orders=orders).status == "ORDER_CREATED"
 
@@ -44,8 +46,12 @@ def test_place_order_stores_then_publishes_one_event() -> None:
 def test_order_ids_are_unguessable() -> None:
     orders, publisher = FakeOrders(), RecordingPublisher()
     request = CreateOrder.model_validate_json(load_event("apigw_post_order.json")["body"])
-    ids = [place_order(request, catalog=CATALOG, orders=orders, publisher=publisher,
-                       pricing=RULES, correlation_id="c").order_id for _ in range(200)]
+    ids = [
+        place_order(
+            request, catalog=CATALOG, orders=orders, publisher=publisher, pricing=RULES, correlation_id="c"
+        ).order_id
+        for _ in range(200)
+    ]
     assert len(set(ids)) == 200
     assert all(len(i.removeprefix("ord_")) == 32 for i in ids)  # 128 random bits
 
@@ -53,8 +59,9 @@ def test_order_ids_are_unguessable() -> None:
 def test_projection_keeps_the_latest_status() -> None:
     orders, publisher = FakeOrders(), RecordingPublisher()
     request = CreateOrder.model_validate_json(load_event("apigw_post_order.json")["body"])
-    order_id = place_order(request, catalog=CATALOG, orders=orders, publisher=publisher,
-                           pricing=RULES, correlation_id="c").order_id
+    order_id = place_order(
+        request, catalog=CATALOG, orders=orders, publisher=publisher, pricing=RULES, correlation_id="c"
+    ).order_id
     shipped = sample("sqs_shipped.json")
     assert record_status(shipped.model_copy(update={"order_id": order_id}), orders=orders)
     late = sample("sqs_invoice_created.json").model_copy(update={"order_id": order_id})
@@ -67,14 +74,17 @@ def test_billing_transient_error_stores_and_publishes_nothing() -> None:
     invoice = sample("sqs_invoice_created.json", payment_token="tok_processingError")
     with pytest.raises(TransientPaymentError):
         charge_invoice(invoice, payments=payments, provider=SimulatedPaymentProvider(), publisher=publisher)
-    assert payments.items == {} and publisher.events == []
+    assert payments.items == {}
+    assert publisher.events == []
 
 
 def test_billing_republish_after_failed_publish_reuses_the_payment_and_event_id() -> None:
     payments, provider = FakeRecords(), SimulatedPaymentProvider()
     invoice = sample("sqs_invoice_created.json")
     with pytest.raises(ConnectionError):
-        charge_invoice(invoice, payments=payments, provider=provider, publisher=RecordingPublisher(fail_times=1))
+        charge_invoice(
+            invoice, payments=payments, provider=provider, publisher=RecordingPublisher(fail_times=1)
+        )
     publisher = RecordingPublisher()
     charge_invoice(invoice, payments=payments, provider=provider, publisher=publisher)
     assert len(provider.charges) == 1
@@ -87,7 +97,9 @@ def test_provider_deduplicates_on_the_idempotency_key() -> None:
     provider = SimulatedPaymentProvider()
     request = ChargeRequest(100, "GBP", "tok_visa", "charge-INV-1")
     first, second = provider.charge(request), provider.charge(request)
-    assert first == second and first.approved and len(provider.charges) == 1
+    assert first == second
+    assert first.approved
+    assert len(provider.charges) == 1
     assert not provider.charge(ChargeRequest(100, "GBP", "tok_unknown", "k2")).approved
 
 
@@ -110,6 +122,7 @@ def test_email_escapes_customer_text_in_html() -> None:
     body = body_of("sqs_shipped.json")
     body["data"]["customer"]["name"] = "<script>alert(1)</script>"
     email = render(parse_event(json.dumps(body)))
-    assert "<script>" not in email.html and "&lt;script&gt;" in email.html
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;" in email.html
     assert "<script>" in email.text  # plain text is not HTML
     assert email.to == "ada@example.com"

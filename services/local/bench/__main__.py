@@ -9,7 +9,7 @@ import platform
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,21 @@ OUTPUT = REPO_ROOT / "bench" / "results.json"
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m services.local.bench", description=__doc__)
     parser.add_argument("--orders", type=int, default=200, help="orders through the pipeline (default 200)")
-    parser.add_argument("--concurrency", type=int, default=16, help="orders in flight in the pipeline (default 16)")
-    parser.add_argument("--runs", type=int, default=5, help="fresh processes per cold start figure (default 5)")
-    parser.add_argument("--path-orders", type=int, default=2, help="orders per saga ending counted (default 2)")
-    parser.add_argument("--handler-orders", type=int, default=100,
-                        help="orders through the in-process handler stages (default 100)")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="orders in flight in the pipeline (default 16)"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=5, help="fresh processes per cold start figure (default 5)"
+    )
+    parser.add_argument(
+        "--path-orders", type=int, default=2, help="orders per saga ending counted (default 2)"
+    )
+    parser.add_argument(
+        "--handler-orders",
+        type=int,
+        default=100,
+        help="orders through the in-process handler stages (default 100)",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     return parser.parse_args(argv)
 
@@ -44,8 +54,9 @@ def costs(paths: dict[str, Any]) -> dict[str, Any]:
             architecture: {
                 "with_ses" if ses else "without_ses": {
                     k: round(float(v), 4)
-                    for k, v in cost_per_million_orders(figures["units"], prices, architecture=architecture,
-                                                        include_ses=ses).items()
+                    for k, v in cost_per_million_orders(
+                        figures["units"], prices, architecture=architecture, include_ses=ses
+                    ).items()
                 }
                 for ses in (True, False)
             }
@@ -73,23 +84,32 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         pipeline = run_pipeline(stack, invocations, args.orders, args.concurrency)
     stage(f"handler throughput ({args.handler_orders} orders, in-process moto)")
     handlers = measure_handlers(args.handler_orders)
-    return {"cold_start": cold, "handler_throughput": handlers, "paths": paths,
-            "cost_per_million_orders_usd": costs(paths), "pipeline": pipeline}
+    return {
+        "cold_start": cold,
+        "handler_throughput": handlers,
+        "paths": paths,
+        "cost_per_million_orders_usd": costs(paths),
+        "pipeline": pipeline,
+    }
 
 
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
-    return "\n\n".join([
-        f"orderflow bench  {m['date']}  {m['cpu_count']} CPUs  Python {m['python']}  total {results['total_seconds']} s",
-        "1. COLD START (median of fresh `python -c` processes: import + first-invocation wiring)\n"
-        + report.cold_start(results["cold_start"]),
-        "2. HANDLER THROUGHPUT (in-process, moto mock, batches of the topology's size)\n"
-        + report.handlers(results["handler_throughput"]),
-        "3. AWS REQUESTS PER ORDER (local stack, one order at a time)\n" + report.requests(results["paths"]),
-        "4. BILLABLE UNITS AND COST (prices: services/local/prices.json, us-east-1 list)\n"
-        + report.units_and_costs(results["paths"], results["cost_per_million_orders_usd"]),
-        "5. PIPELINE (local stack over HTTP)\n" + report.pipeline(results["pipeline"]),
-    ])
+    return "\n\n".join(
+        [
+            f"orderflow bench  {m['date']}  {m['cpu_count']} CPUs  Python {m['python']}"
+            f"  total {results['total_seconds']} s",
+            "1. COLD START (median of fresh `python -c` processes: import + first-invocation wiring)\n"
+            + report.cold_start(results["cold_start"]),
+            "2. HANDLER THROUGHPUT (in-process, moto mock, batches of the topology's size)\n"
+            + report.handlers(results["handler_throughput"]),
+            "3. AWS REQUESTS PER ORDER (local stack, one order at a time)\n"
+            + report.requests(results["paths"]),
+            "4. BILLABLE UNITS AND COST (prices: services/local/prices.json, us-east-1 list)\n"
+            + report.units_and_costs(results["paths"], results["cost_per_million_orders_usd"]),
+            "5. PIPELINE (local stack over HTTP)\n" + report.pipeline(results["pipeline"]),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,8 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     figures = measure(args)
     results = {
-        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
-                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
         "total_seconds": round(time.monotonic() - started, 1),
         **figures,
     }

@@ -4,7 +4,6 @@ that only imports boto3 and creates the same clients. No AWS call is made."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -26,7 +25,10 @@ FIRST_INVOCATION = {
     "shipment": ("services.shipment.bootstrap", "build"),
     "email": ("services.email.bootstrap", "build"),
 }
-TIMED = "import json, time\nt0 = time.perf_counter()\n{body}\nprint(json.dumps((time.perf_counter() - t0) * 1000))"
+TIMED = (
+    "import json, time\nt0 = time.perf_counter()\n{body}\n"
+    "print(json.dumps((time.perf_counter() - t0) * 1000))"
+)
 
 
 def _closed_port() -> int:
@@ -37,23 +39,41 @@ def _closed_port() -> int:
 
 def clients_of(function: Function) -> list[str]:
     """The boto3 clients the function's wiring creates."""
-    return [name for name, used in (("dynamodb", bool(function.tables)), ("sns", function.publishes),
-                                    ("ses", function.sends_email)) if used]
+    return [
+        name
+        for name, used in (
+            ("dynamodb", bool(function.tables)),
+            ("sns", function.publishes),
+            ("ses", function.sends_email),
+        )
+        if used
+    ]
 
 
 def environment(function: Function, endpoint: str) -> dict[str, str]:
     topology = load_topology()
-    dummy = Stack(prefix="bench", topic_arn="arn:aws:sns:us-east-1:123456789012:bench-order-events",
-                  tables={t.name: f"bench-{t.name}" for t in topology.tables})
+    dummy = Stack(
+        prefix="bench",
+        topic_arn="arn:aws:sns:us-east-1:123456789012:bench-order-events",
+        tables={t.name: f"bench-{t.name}" for t in topology.tables},
+    )
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "PYTHON"))}
-    return {**base, **DUMMY_CREDENTIALS, **dummy.environment(function), "AWS_ENDPOINT_URL": endpoint,
-            "POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO_ROOT)}
+    return {
+        **base,
+        **DUMMY_CREDENTIALS,
+        **dummy.environment(function),
+        "AWS_ENDPOINT_URL": endpoint,
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
 
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """(process wall ms, in-process ms, stderr)"""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
     wall = (time.perf_counter() - started) * 1000
     return wall, float(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else 0.0, done.stderr
 
@@ -63,13 +83,15 @@ def slowest_imports(module: str, env: dict[str, str], top: int = 10) -> list[dic
     _, _, stderr = _run(["-X", "importtime", "-c", f"import {module}"], env)
     parts = module.split(".")
     own = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in stderr.splitlines():
         if not line.startswith("import time:") or "[us]" in line:
             continue
         self_us, cumulative_us, name = (p.strip() for p in line.removeprefix("import time:").split("|"))
         if name not in own:
-            rows.append({"module": name, "cumulative_ms": int(cumulative_us) / 1000, "self_ms": int(self_us) / 1000})
+            rows.append(
+                {"module": name, "cumulative_ms": int(cumulative_us) / 1000, "self_ms": int(self_us) / 1000}
+            )
     return sorted(rows, key=lambda r: r["cumulative_ms"], reverse=True)[:top]
 
 
@@ -78,7 +100,9 @@ def measure_function(function: Function, runs: int, endpoint: str) -> dict[str, 
     module, builder = FIRST_INVOCATION[function.name]
     handler_module = function.handler.rsplit(".", 1)[0]
     handler_code = TIMED.format(body=f"import {handler_module}\nimport {module}\n{module}.{builder}()")
-    floor_code = TIMED.format(body="import boto3\n" + "\n".join(f"boto3.client({c!r})" for c in clients_of(function)))
+    floor_code = TIMED.format(
+        body="import boto3\n" + "\n".join(f"boto3.client({c!r})" for c in clients_of(function))
+    )
     handler, floor = [], []
     for _ in range(runs):  # interleaved, so drift on the machine hits both alike
         handler.append(_run(["-c", handler_code], env)[:2])

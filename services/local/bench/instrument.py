@@ -23,7 +23,7 @@ COUNT_FILE_ENV = "ORDERFLOW_BENCH_COUNT_FILE"
 # Put on the function processes' PYTHONPATH as sitecustomize.py: every botocore client
 # gets before-parameter-build / before-call / after-call hooks on its event system, and
 # each API call becomes one JSON line in $ORDERFLOW_BENCH_COUNT_FILE (one os.write, O_APPEND).
-SITECUSTOMIZE = '''
+SITECUSTOMIZE = """
 import json, os
 _PATH = os.environ.get("ORDERFLOW_BENCH_COUNT_FILE")
 if _PATH:
@@ -65,7 +65,7 @@ if _PATH:
         return client
 
     botocore.session.Session.create_client = create_client
-'''
+"""
 
 
 class CallLog:
@@ -111,8 +111,11 @@ class Invocations:
             result = invoke(event)
             records = event.get("Records", [])
             with self._changed:
-                self.log.append(Invocation(name, tuple(len(r["body"].encode()) for r in records),
-                                           result.duration_ms, result.ok))
+                self.log.append(
+                    Invocation(
+                        name, tuple(len(r["body"].encode()) for r in records), result.duration_ms, result.ok
+                    )
+                )
                 if name == "order-status" and result.ok:
                     self._note_terminal(records, result.payload or {})
                 self._changed.notify_all()
@@ -138,8 +141,9 @@ class Invocations:
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[LocalStack, Invocations]]:
     """The local stack on free ports in a temporary state folder, its invocations recorded."""
     with tempfile.TemporaryDirectory(prefix="orderflow-bench-") as state_dir:
-        options = Options(api_port=0, aws_port=0, state_dir=Path(state_dir), quiet=True,
-                          extra_env=extra_env or {})
+        options = Options(
+            api_port=0, aws_port=0, state_dir=Path(state_dir), quiet=True, extra_env=extra_env or {}
+        )
         try:
             with LocalStack(options) as stack:
                 invocations = Invocations()
@@ -195,7 +199,7 @@ class EmulatorMeter:
                     else:
                         meter.wall_seconds += spent_wall
 
-        DomainDispatcherApplication.__call__ = timed  # type: ignore[method-assign]
+        DomainDispatcherApplication.__call__ = timed  # type: ignore[method-assign,assignment]
         busy = _machine_busy_seconds()
         try:
             yield self

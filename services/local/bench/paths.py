@@ -6,9 +6,9 @@ import json
 import math
 import time
 from collections import Counter
-from statistics import median
 from collections.abc import Iterable
 from dataclasses import dataclass
+from statistics import median
 from typing import Any
 
 from services.local.bench.instrument import CallLog, Invocation, Invocations
@@ -25,7 +25,11 @@ SES_SENDS = {"SendEmail", "SendRawEmail", "SendTemplatedEmail"}
 
 
 def order_body(token: str, country: str) -> dict[str, Any]:
-    return {**ORDER, "payment": {"token": token}, "shipping_address": {**ORDER["shipping_address"], "country": country}}
+    return {
+        **ORDER,
+        "payment": {"token": token},
+        "shipping_address": {**ORDER["shipping_address"], "country": country},
+    }
 
 
 def place(api_url: str, token: str = "tok_visa", country: str = "GB") -> str:
@@ -69,7 +73,7 @@ class Recording:
                 raise RuntimeError(f"order {order_id} ({token}, {country}) did not finish")
             self.settle()
         end = self._marks()
-        return Window(self.calls.since(start[0]), self.invocations.log[start[1]:end[1]], end[2] - start[2])
+        return Window(self.calls.since(start[0]), self.invocations.log[start[1] : end[1]], end[2] - start[2])
 
 
 class ItemSizes:
@@ -111,11 +115,14 @@ def figures(window: Window, orders: int, sizer: ItemSizes) -> dict[str, Any]:
     units = {
         "apigateway_requests": sum(1 for i in window.invocations if i.function == "order-api"),
         "lambda_requests": len(window.invocations),
-        "lambda_gb_seconds": sum(math.ceil(i.duration_ms) / 1000 * memory[i.function] / 1024
-                                 for i in window.invocations),
+        "lambda_gb_seconds": sum(
+            math.ceil(i.duration_ms) / 1000 * memory[i.function] / 1024 for i in window.invocations
+        ),
         "dynamodb_write_units": writes,
         "dynamodb_read_units": reads,
-        "sns_requests": sum(chunks(c["bytes"]) for c in calls if c["service"] == "sns" and c["operation"] == "Publish"),
+        "sns_requests": sum(
+            chunks(c["bytes"]) for c in calls if c["service"] == "sns" and c["operation"] == "Publish"
+        ),
         "sqs_requests": sqs + esm["ReceiveMessage"] + esm["DeleteMessageBatch"] + delivery_chunks,
         "ses_messages": sum(1 for c in calls if c["service"] == "ses" and c["operation"] in SES_SENDS),
         "logs_ingested_gb": window.log_bytes / GB,

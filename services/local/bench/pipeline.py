@@ -22,7 +22,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def run_pipeline(stack: LocalStack, invocations: Invocations, orders: int, concurrency: int) -> dict[str, Any]:
+def run_pipeline(
+    stack: LocalStack, invocations: Invocations, orders: int, concurrency: int
+) -> dict[str, Any]:
     """Each of `concurrency` workers places an order and waits for its terminal status, then the next."""
     tickets = itertools.count()
     lock = threading.Lock()
@@ -58,9 +60,14 @@ def run_pipeline(stack: LocalStack, invocations: Invocations, orders: int, concu
         "timed_out": timeouts,
         "wall_seconds": round(wall, 2),
         "orders_per_second": round(len(terminal_s) / wall, 2),
-        "post_ms": {"p50": round(percentile(post_s, 50) * 1000, 1), "p99": round(percentile(post_s, 99) * 1000, 1)},
-        "to_terminal_ms": {"p50": round(percentile(terminal_s, 50) * 1000, 1),
-                           "p99": round(percentile(terminal_s, 99) * 1000, 1)},
+        "post_ms": {
+            "p50": round(percentile(post_s, 50) * 1000, 1),
+            "p99": round(percentile(post_s, 99) * 1000, 1),
+        },
+        "to_terminal_ms": {
+            "p50": round(percentile(terminal_s, 50) * 1000, 1),
+            "p99": round(percentile(terminal_s, 99) * 1000, 1),
+        },
         "emulator": {
             "requests": meter.requests,
             "cpu_seconds": round(meter.cpu_seconds, 2),

@@ -26,8 +26,12 @@ def variant_name(architecture: str, ses: bool) -> str:
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(c) for c in headers]] + [[_fmt(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in cells]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in cells
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -39,19 +43,52 @@ def _fmt(value: Any) -> str:
 
 
 def cold_start(results: dict[str, Any]) -> str:
-    rows = [(n, r["process_ms"], r["in_process_ms"], r["floor_process_ms"], r["floor_in_process_ms"], r["ratio"],
-             "+".join(r["clients"])) for n, r in results.items()]
-    out = [table(("function", "process ms", "in-process ms", "floor process ms", "floor in-process ms",
-                  "ratio", "clients"), rows)]
-    for name, r in results.items():
+    rows = [
+        (
+            n,
+            r["process_ms"],
+            r["in_process_ms"],
+            r["floor_process_ms"],
+            r["floor_in_process_ms"],
+            r["ratio"],
+            "+".join(r["clients"]),
+        )
+        for n, r in results.items()
+    ]
+    out = [
+        table(
+            (
+                "function",
+                "process ms",
+                "in-process ms",
+                "floor process ms",
+                "floor in-process ms",
+                "ratio",
+                "clients",
+            ),
+            rows,
+        )
+    ]
+    for r in results.values():
         out.append(f"\n  ten slowest imports of {r['handler']} (cumulative ms / self ms):")
-        out += [f"    {i['cumulative_ms']:8.1f} {i['self_ms']:7.1f}  {i['module']}" for i in r["slowest_imports"]]
+        out += [
+            f"    {i['cumulative_ms']:8.1f} {i['self_ms']:7.1f}  {i['module']}" for i in r["slowest_imports"]
+        ]
     return "\n".join(out)
 
 
 def handlers(results: dict[str, Any]) -> str:
-    rows = [(n, r.get("batch_size", "-"), r.get("records", r.get("orders")), r["seconds"], r["per_second"],
-             "orders/s" if n == "order-api" else "records/s") for n, r in results.items()]
+    rows = [
+        (
+            n,
+            r.get("batch_size", "-"),
+            r.get("records", r.get("orders")),
+            r["seconds"],
+            r["per_second"],
+            "orders/s" if n == "order-api" else "records/s",
+        )
+        for n, r in results.items()
+    ]
     return table(("function", "batch", "timed", "seconds", "per second", "unit"), rows)
 
 
@@ -61,11 +98,13 @@ def requests(paths: dict[str, Any]) -> str:
     rows: list[list[Any]] = [[k] + [paths[n]["by_operation"].get(k, 0.0) for n in names] for k in keys]
     rows.append(["= AWS requests by functions"] + [paths[n]["aws_requests"] for n in names])
     for key in ("ReceiveMessage", "DeleteMessageBatch", "sns_deliveries"):
-        rows.append([f"ESM est. sqs/{key}"] + [paths[n]["event_source_mapping_sqs_estimate"][key] for n in names])
+        rows.append(
+            [f"ESM est. sqs/{key}"] + [paths[n]["event_source_mapping_sqs_estimate"][key] for n in names]
+        )
     for function in sorted({f for p in paths.values() for f in p["invocations"]}):
         rows.append([f"invocations {function}"] + [paths[n]["invocations"].get(function, 0.0) for n in names])
     rows.append(["log bytes"] + [paths[n]["log_bytes"] for n in names])
-    return table(["per order"] + names, rows)
+    return table(["per order", *names], rows)
 
 
 def units_and_costs(paths: dict[str, Any], costs: dict[str, Any]) -> str:
@@ -74,10 +113,15 @@ def units_and_costs(paths: dict[str, Any], costs: dict[str, Any]) -> str:
     cost_rows = [[UNIT_LABELS[u]] + [costs[n]["x86"]["with_ses"][u] for n in names] for u in UNIT_LABELS]
     for architecture, ses in VARIANTS:
         key = "with_ses" if ses else "without_ses"
-        cost_rows.append([f"= TOTAL {variant_name(architecture, ses)}"]
-                         + [costs[n][architecture][key]["total"] for n in names])
-    return (table(["billable units per order"] + names, unit_rows)
-            + "\n\n" + table(["USD per million orders (x86 lines)"] + names, cost_rows))
+        cost_rows.append(
+            [f"= TOTAL {variant_name(architecture, ses)}"]
+            + [costs[n][architecture][key]["total"] for n in names]
+        )
+    return (
+        table(["billable units per order", *names], unit_rows)
+        + "\n\n"
+        + table(["USD per million orders (x86 lines)", *names], cost_rows)
+    )
 
 
 def pipeline(p: dict[str, Any]) -> str:
@@ -88,7 +132,10 @@ def pipeline(p: dict[str, Any]) -> str:
         ("wall seconds", p["wall_seconds"]),
         ("orders/second completed", p["orders_per_second"]),
         ("POST latency p50 / p99 ms", f"{p['post_ms']['p50']} / {p['post_ms']['p99']}"),
-        ("POST → terminal status p50 / p99 ms", f"{p['to_terminal_ms']['p50']} / {p['to_terminal_ms']['p99']}"),
+        (
+            "POST → terminal status p50 / p99 ms",
+            f"{p['to_terminal_ms']['p50']} / {p['to_terminal_ms']['p99']}",
+        ),
         ("emulator requests", e["requests"]),
         ("emulator CPU s / machine busy CPU s", f"{e['cpu_seconds']} / {e['machine_busy_cpu_seconds']}"),
         ("emulator share of busy CPU", f"{e['share_of_busy_cpu']:.1%}"),

@@ -60,8 +60,12 @@ def _drain(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
 def _api(stack: Stack, orders: int) -> dict[str, Any]:
     function = load_topology().function("order-api")
     module = _use_function(stack, function)
-    events = [api_gateway_event("POST", "/orders", {"Content-Type": "application/json"},
-                                json.dumps(order_body("tok_visa", "GB"))) for _ in range(orders)]
+    events = [
+        api_gateway_event(
+            "POST", "/orders", {"Content-Type": "application/json"}, json.dumps(order_body("tok_visa", "GB"))
+        )
+        for _ in range(orders)
+    ]
     module.lambda_handler(events[0], Context(function.name, function.memory_mb))  # first-invocation init
     started = time.perf_counter()
     for event in events[1:]:
@@ -69,15 +73,21 @@ def _api(stack: Stack, orders: int) -> dict[str, Any]:
         if response["statusCode"] != 201:
             raise RuntimeError(f"order-api answered {response['statusCode']}: {response.get('body')}")
     elapsed = time.perf_counter() - started
-    return {"orders": orders - 1, "seconds": round(elapsed, 3), "per_second": round((orders - 1) / elapsed, 1)}
+    return {
+        "orders": orders - 1,
+        "seconds": round(elapsed, 3),
+        "per_second": round((orders - 1) / elapsed, 1),
+    }
 
 
 def _consumer(stack: Stack, sqs: Any, function: Function) -> dict[str, Any]:
     assert function.consumes is not None
     module = _use_function(stack, function)
-    records = [_sqs_record(m, stack.queue_arns[function.name]) for m in _drain(sqs, stack.queue_urls[function.name])]
+    records = [
+        _sqs_record(m, stack.queue_arns[function.name]) for m in _drain(sqs, stack.queue_urls[function.name])
+    ]
     size = function.consumes.batch_size
-    batches = [records[i:i + size] for i in range(0, len(records), size)]
+    batches = [records[i : i + size] for i in range(0, len(records), size)]
     module.lambda_handler({"Records": batches[0]}, Context(function.name, function.memory_mb))  # init
     failed = 0
     started = time.perf_counter()
@@ -86,8 +96,13 @@ def _consumer(stack: Stack, sqs: Any, function: Function) -> dict[str, Any]:
         failed += len(response.get("batchItemFailures", []))
     elapsed = time.perf_counter() - started
     timed = len(records) - len(batches[0])
-    return {"records": timed, "batch_size": size, "failed": failed, "seconds": round(elapsed, 3),
-            "per_second": round(timed / elapsed, 1)}
+    return {
+        "records": timed,
+        "batch_size": size,
+        "failed": failed,
+        "seconds": round(elapsed, 3),
+        "per_second": round(timed / elapsed, 1),
+    }
 
 
 def measure_handlers(orders: int) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def _number_size(text: str) -> int:
 
 def value_size(value: dict[str, Any]) -> int:
     """DynamoDB's published sizing rules for one typed attribute value."""
-    (kind, raw), = value.items()
+    ((kind, raw),) = value.items()
     if kind == "S":
         return len(raw.encode())
     if kind == "N":
@@ -85,7 +85,7 @@ def dynamodb_units(
     if operation == "TransactWriteItems":
         writes = 0.0
         for entry in params["TransactItems"]:
-            (kind, spec), = entry.items()
+            ((kind, spec),) = entry.items()
             size = item_size(spec["Item"]) if kind == "Put" else sizer(spec["TableName"], spec["Key"])
             writes += _writes(size, transactional=True)
         return writes, 0
