@@ -53,7 +53,6 @@ class SqsConsumer:
         self._build = build
         self._handle: Callable[..., object] | None = None
         self._wiring: Wiring | None = None
-        self._processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     @property
     def accepts(self) -> frozenset[str]:
@@ -87,9 +86,11 @@ class SqsConsumer:
         def record_handler(record: SQSRecord) -> None:
             self._process_record(record, handle)
 
+        # A processor per invocation: it holds the batch's results, so it is never shared.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         return dict(
             process_partial_response(
-                event=event, record_handler=record_handler, processor=self._processor, context=context
+                event=event, record_handler=record_handler, processor=processor, context=context
             )
         )
 
