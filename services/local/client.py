@@ -57,11 +57,13 @@ def request(
         return error.code, dict(error.headers), json.loads(error.read() or b"null")
 
 
-def wait_for_terminal(api_url: str, order_id: str, deadline_seconds: float = 60) -> dict[str, Any]:
+def wait_for_terminal(
+    api_url: str, order_id: str, deadline_seconds: float = 60, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Poll GET /orders/{id} until the saga ends (or the deadline passes)."""
     deadline = time.monotonic() + deadline_seconds
     while True:
-        _, _, order = request("GET", f"{api_url}/orders/{order_id}")
+        _, _, order = request("GET", f"{api_url}/orders/{order_id}", headers=headers)
         if (order and order.get("status") in TERMINAL_STATUSES) or time.monotonic() > deadline:
             return order
         time.sleep(0.2)

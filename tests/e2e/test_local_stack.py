@@ -136,3 +136,10 @@ def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(req, timeout=10)
     assert caught.value.code == 400
+
+
+def test_smoke_script_passes_against_the_stack(stack: LocalStack) -> None:
+    """The script CI runs after every apply, here against the local stack."""
+    from services.local import smoke
+
+    assert smoke.main(["--api-url", stack.api_url, "--deadline", str(DEADLINE)]) == 0

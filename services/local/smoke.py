@@ -1,0 +1,48 @@
+"""Smoke test of a deployed stack: POST one order, poll it to SHIPPED.
+
+    python -m services.local.smoke --api-url https://…/dev --api-key KEY
+
+Exits 0 when the order ships within the deadline, 1 otherwise. CI runs it after
+every apply; it works against `make run` too (no key needed there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from services.local.client import request, wait_for_terminal
+
+ORDER = Path(__file__).resolve().parents[2] / "tests" / "e2e" / "order.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--api-url", required=True)
+    parser.add_argument("--api-key", default="")
+    parser.add_argument("--deadline", type=float, default=120)
+    args = parser.parse_args(argv)
+    api = args.api_url.rstrip("/")
+    headers = {"x-api-key": args.api_key} if args.api_key else {}
+
+    started = time.monotonic()
+    key = {"Idempotency-Key": f"smoke-{uuid.uuid4()}"}
+    status, _, created = request("POST", f"{api}/orders", json.loads(ORDER.read_text()), {**headers, **key})
+    if status != 201:
+        print(f"POST /orders answered {status}: {created}", file=sys.stderr)
+        return 1
+    order = wait_for_terminal(api, created["order_id"], args.deadline, headers)
+    seconds = time.monotonic() - started
+    print(f"{created['order_id']}: {order.get('status')} after {seconds:.1f}s")
+    print(json.dumps(order.get("timeline", []), indent=2))
+    return 0 if order.get("status") == "SHIPPED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
