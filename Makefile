@@ -29,6 +29,9 @@ lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov: zero findings
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/hadolint Dockerfile.base images/*/Dockerfile
+	$(VENV)/bin/actionlint
+	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(VENV)/bin/checkov --directory terraform \
+	  --framework terraform --skip-download --download-external-modules false --quiet --compact
 
 test-unit: $(STAMP) ## unit and integration tests only (fast)
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
@@ -97,6 +100,7 @@ WORKSPACE ?= dev
 TF_BACKEND_CONFIG ?= backend.hcl
 TF_DIGESTS_FILE ?= .local/image-digests.json
 TF_APPLY_ARGS ?=
+TF_PLAN_ARGS ?=
 TF_RUN = $(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE="$$($(TF_DIR)/scripts/tf-mirror-config.sh)") $(TF) -chdir=$(TF_DIR)
 TF_IMAGE_VARS = $(if $(IMAGE_TAG),-var 'image_tag=$(IMAGE_TAG)',$(if $(wildcard $(TF_DIGESTS_FILE)),-var-file='$(abspath $(TF_DIGESTS_FILE))'))
 TF_VARS = -var-file=environments/$(WORKSPACE).tfvars $(TF_IMAGE_VARS)
@@ -112,7 +116,7 @@ tf-workspace: tf-init
 	$(TF_RUN) workspace select -or-create $(WORKSPACE)
 
 plan: tf-workspace ## terraform plan WORKSPACE=dev|staging|prod [IMAGE_TAG=...]
-	$(TF_RUN) plan -input=false $(TF_VARS) $(if $(TF_IMAGE_VARS),,-var 'image_tag=$(shell git rev-parse --short HEAD 2>/dev/null)')
+	$(TF_RUN) plan -input=false $(TF_VARS) $(if $(TF_IMAGE_VARS),,-var 'image_tag=$(shell git rev-parse --short HEAD 2>/dev/null)') $(TF_PLAN_ARGS)
 
 apply: tf-workspace ## terraform apply WORKSPACE=dev|staging|prod IMAGE_TAG=... (or after `make push`)
 	@test -n "$(TF_IMAGE_VARS)" || { echo "set IMAGE_TAG=<tag or sha256:digest>, or run \`make push\` to write $(TF_DIGESTS_FILE)" >&2; exit 1; }

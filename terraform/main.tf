@@ -1,0 +1,177 @@
+# orderflow on AWS: one root module per workspace (dev, staging, prod).
+# Everything about the event topology comes from services/topology.json, the
+# one declaration of which function consumes which statuses.
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = {
+      Project   = var.project
+      Workspace = terraform.workspace
+      ManagedBy = "terraform"
+    }
+  }
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  topology = jsondecode(file("${path.module}/../services/topology.json"))
+  prefix   = "${var.project}-${terraform.workspace}"
+
+  functions = local.topology.functions
+  images    = toset([for f in values(local.functions) : f.image])
+
+  # A digest per image wins; else image_tag, which may itself be a digest.
+  image_uris = {
+    for image in local.images : image => (
+      contains(keys(var.image_digests), image)
+      ? "${module.ecr[image].repository_url}@${var.image_digests[image]}"
+      : startswith(var.image_tag, "sha256:")
+      ? "${module.ecr[image].repository_url}@${var.image_tag}"
+      : "${module.ecr[image].repository_url}:${var.image_tag}"
+    )
+  }
+
+  catalog_path = coalesce(var.catalog_path, "${path.module}/../services/order/catalog.json")
+  catalog      = jsondecode(file(local.catalog_path))
+
+  lambda_arn_pattern = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${local.prefix}-*"
+}
+
+# A warning, not an error, so that `terraform validate` works in any workspace.
+check "workspace_has_tfvars" {
+  assert {
+    condition     = fileexists("${path.module}/environments/${terraform.workspace}.tfvars")
+    error_message = "Workspace \"${terraform.workspace}\" has no environments/${terraform.workspace}.tfvars; use dev, staging or prod (make plan WORKSPACE=dev)."
+  }
+}
+
+module "kms" {
+  source = "./modules/kms_key"
+
+  name                    = local.prefix
+  description             = "${local.prefix}: events topic, queues, tables and log groups"
+  deletion_window_in_days = var.kms_deletion_window_days
+}
+
+module "ecr" {
+  source   = "./modules/ecr_repository"
+  for_each = local.images
+
+  name                        = "${local.prefix}-${each.key}"
+  keep_images                 = var.ecr_keep_images
+  force_delete                = var.ecr_force_delete
+  lambda_function_arn_pattern = local.lambda_arn_pattern
+}
+
+module "table" {
+  source   = "./modules/dynamodb_table"
+  for_each = local.topology.tables
+
+  name                = "${local.prefix}-${each.key}"
+  hash_key            = each.value.hash_key
+  ttl_attribute       = try(each.value.ttl_attribute, null)
+  kms_key_arn         = module.kms.key_arn
+  deletion_protection = var.table_deletion_protection
+}
+
+resource "aws_dynamodb_table_item" "catalog" {
+  for_each = { for item in local.catalog : item.sku => item }
+
+  table_name = module.table["catalog"].table_name
+  hash_key   = local.topology.tables.catalog.hash_key
+  item = jsonencode({
+    sku        = { S = each.value.sku }
+    name       = { S = each.value.name }
+    unit_price = { N = tostring(each.value.unit_price) }
+    active     = { BOOL = each.value.active }
+  })
+}
+
+module "topic" {
+  source = "./modules/event_topic"
+
+  name        = "${local.prefix}-${local.topology.topic}"
+  kms_key_arn = module.kms.key_arn
+}
+
+module "email" {
+  source = "./modules/email_sender"
+
+  sender                 = var.email_sender
+  configuration_set_name = "${local.prefix}-email"
+}
+
+module "service" {
+  source   = "./modules/service"
+  for_each = local.functions
+
+  name            = "${local.prefix}-${each.key}"
+  image_uri       = local.image_uris[each.value.image]
+  handler         = each.value.handler
+  timeout_seconds = each.value.timeout_seconds
+  memory_mb       = each.value.memory_mb
+  architecture    = var.image_architecture
+
+  environment = merge(
+    { for env, t in each.value.tables : env => module.table[t.table].table_name },
+    each.value.publishes ? { EVENTS_TOPIC_ARN = module.topic.topic_arn } : {},
+    try(each.value.sends_email, false) ? {
+      EMAIL_SENDER            = var.email_sender
+      EMAIL_CONFIGURATION_SET = module.email.configuration_set_name
+    } : {},
+    {
+      POWERTOOLS_SERVICE_NAME      = each.key
+      POWERTOOLS_LOG_LEVEL         = var.log_level
+      POWERTOOLS_METRICS_NAMESPACE = var.project
+    },
+  )
+
+  tables = {
+    for env, t in each.value.tables : env => {
+      arn    = module.table[t.table].table_arn
+      access = t.access
+    }
+  }
+
+  kms_key_arn       = module.kms.key_arn
+  topic_arn         = module.topic.topic_arn
+  publish_topic_arn = each.value.publishes ? module.topic.topic_arn : null
+
+  email = try(each.value.sends_email, false) ? {
+    sender                = var.email_sender
+    identity_arn          = module.email.identity_arn
+    configuration_set_arn = module.email.configuration_set_arn
+  } : null
+
+  consumes = can(each.value.consumes) ? {
+    statuses                  = each.value.consumes.statuses
+    batch_size                = each.value.consumes.batch_size
+    max_receive_count         = each.value.consumes.max_receive_count
+    max_concurrency           = each.value.consumes.max_concurrency
+    visibility_timeout_factor = local.topology.visibility_timeout_factor
+  } : null
+
+  log_retention_days = var.log_retention_days
+  alarm_actions      = var.alarm_actions
+}
+
+module "api" {
+  source = "./modules/rest_api"
+
+  name                        = "${local.prefix}-api"
+  stage_name                  = terraform.workspace
+  function_name               = one([for name, f in local.functions : module.service[name].function_name if try(f.http, false)])
+  function_invoke_arn         = one([for name, f in local.functions : module.service[name].function_invoke_arn if try(f.http, false)])
+  throttle_rate_limit         = var.api_throttle_rate_limit
+  throttle_burst_limit        = var.api_throttle_burst_limit
+  quota_per_day               = var.api_quota_per_day
+  logging_level               = var.api_logging_level
+  log_retention_days          = var.log_retention_days
+  kms_key_arn                 = module.kms.key_arn
+  manage_account_logging_role = var.manage_api_gateway_account
+}

@@ -1,0 +1,24 @@
+variable "name" {
+  description = "AWS name of the repository, e.g. orderflow-dev-order."
+  type        = string
+}
+
+variable "keep_images" {
+  description = "How many of the newest images the lifecycle policy keeps."
+  type        = number
+
+  validation {
+    condition     = var.keep_images >= 1
+    error_message = "keep_images must be at least 1."
+  }
+}
+
+variable "lambda_function_arn_pattern" {
+  description = "ArnLike pattern of the Lambda functions allowed to pull images, e.g. arn:aws:lambda:eu-west-1:123456789012:function:orderflow-dev-*."
+  type        = string
+}
+
+variable "force_delete" {
+  description = "Delete the repository on destroy even when it still holds images."
+  type        = bool
+}

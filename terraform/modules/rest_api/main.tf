@@ -1,0 +1,273 @@
+# The public REST API: POST /orders and GET /orders/{order_id}, both proxied
+# to one function, behind an API key and usage plan, with a stage per
+# workspace, throttling, access logs and X-Ray.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name = var.name
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_resource" "orders" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "orders"
+}
+
+resource "aws_api_gateway_resource" "order" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.orders.id
+  path_part   = "{order_id}"
+}
+
+resource "aws_api_gateway_request_validator" "this" {
+  name                        = "${var.name}-params"
+  rest_api_id                 = aws_api_gateway_rest_api.this.id
+  validate_request_body       = false
+  validate_request_parameters = true
+}
+
+resource "aws_api_gateway_method" "create_order" {
+  #checkov:skip=CKV2_AWS_70:Clients are services holding an API key from the usage plan; no Cognito/IAM/Lambda authorizer is part of this API's contract.
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  resource_id          = aws_api_gateway_resource.orders.id
+  http_method          = "POST"
+  authorization        = "NONE"
+  api_key_required     = true
+  request_validator_id = aws_api_gateway_request_validator.this.id
+}
+
+resource "aws_api_gateway_method" "get_order" {
+  #checkov:skip=CKV2_AWS_70:Clients are services holding an API key from the usage plan; no Cognito/IAM/Lambda authorizer is part of this API's contract.
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  resource_id          = aws_api_gateway_resource.order.id
+  http_method          = "GET"
+  authorization        = "NONE"
+  api_key_required     = true
+  request_validator_id = aws_api_gateway_request_validator.this.id
+  request_parameters   = { "method.request.path.order_id" = true }
+}
+
+resource "aws_api_gateway_integration" "create_order" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.orders.id
+  http_method             = aws_api_gateway_method.create_order.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_api_gateway_integration" "get_order" {
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = aws_api_gateway_resource.order.id
+  http_method             = aws_api_gateway_method.get_order.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = var.function_invoke_arn
+}
+
+resource "aws_lambda_permission" "create_order" {
+  statement_id  = "AllowApiGatewayPostOrders"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/POST/orders"
+}
+
+resource "aws_lambda_permission" "get_order" {
+  statement_id  = "AllowApiGatewayGetOrder"
+  action        = "lambda:InvokeFunction"
+  function_name = var.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/GET/orders/*"
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+
+  # Redeploy when a route, its settings or its target changes. Ids and chosen
+  # attributes, not whole resources, so refreshed defaults never redeploy.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      aws_api_gateway_resource.orders.id,
+      aws_api_gateway_resource.order.id,
+      aws_api_gateway_request_validator.this.id,
+      [for m in [aws_api_gateway_method.create_order, aws_api_gateway_method.get_order] :
+      [m.id, m.authorization, m.api_key_required, m.request_validator_id]],
+      [for i in [aws_api_gateway_integration.create_order, aws_api_gateway_integration.get_order] :
+      [i.id, i.type, i.uri]],
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# --- logging ------------------------------------------------------------------
+
+# API Gateway writes to CloudWatch through one role per account and region.
+data "aws_iam_policy_document" "assume" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "cloudwatch" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  name               = "${var.name}-cloudwatch"
+  assume_role_policy = data.aws_iam_policy_document.assume[0].json
+}
+
+# What AWS's AmazonAPIGatewayPushToCloudWatchLogs grants, scoped to this
+# account's and region's log groups instead of Resource "*".
+data "aws_iam_policy_document" "cloudwatch" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  statement {
+    sid = "PushApiLogs"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+      "logs:GetLogEvents",
+      "logs:FilterLogEvents",
+    ]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*:log-stream:*",
+    ]
+  }
+}
+
+resource "aws_iam_role_policy" "cloudwatch" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  name   = "${var.name}-cloudwatch"
+  role   = aws_iam_role.cloudwatch[0].id
+  policy = data.aws_iam_policy_document.cloudwatch[0].json
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.manage_account_logging_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
+
+  depends_on = [aws_iam_role_policy.cloudwatch]
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${var.name}/access"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+# The execution log group API Gateway would otherwise create without retention.
+resource "aws_cloudwatch_log_group" "execution" {
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.this.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_api_gateway_stage" "this" {
+  #checkov:skip=CKV_AWS_120:Responses are per order and change with every status event; a cache would serve stale order state.
+  #checkov:skip=CKV2_AWS_51:Clients authenticate with API keys over TLS; mutual TLS needs a custom domain this project does not own yet.
+  #checkov:skip=CKV2_AWS_29:No WAF web ACL exists in this project yet; abuse is bounded by API keys, usage-plan quota and throttling.
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId        = "$context.requestId"
+      extendedId       = "$context.extendedRequestId"
+      ip               = "$context.identity.sourceIp"
+      apiKeyId         = "$context.identity.apiKeyId"
+      requestTime      = "$context.requestTime"
+      httpMethod       = "$context.httpMethod"
+      resourcePath     = "$context.resourcePath"
+      status           = "$context.status"
+      responseLength   = "$context.responseLength"
+      integrationError = "$context.integrationErrorMessage"
+      latency          = "$context.responseLatency"
+    })
+  }
+
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
+}
+
+resource "aws_api_gateway_method_settings" "this" {
+  #checkov:skip=CKV_AWS_225:Responses are per order and change with every status event; a cache would serve stale order state.
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.throttle_rate_limit
+    throttling_burst_limit = var.throttle_burst_limit
+    caching_enabled        = false
+    cache_data_encrypted   = true
+  }
+}
+
+# --- API key and usage plan ---------------------------------------------------
+
+resource "aws_api_gateway_usage_plan" "this" {
+  name = var.name
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  throttle_settings {
+    rate_limit  = var.throttle_rate_limit
+    burst_limit = var.throttle_burst_limit
+  }
+
+  quota_settings {
+    limit  = var.quota_per_day
+    period = "DAY"
+  }
+}
+
+resource "aws_api_gateway_api_key" "this" {
+  name = var.name
+}
+
+resource "aws_api_gateway_usage_plan_key" "this" {
+  key_id        = aws_api_gateway_api_key.this.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this.id
+}

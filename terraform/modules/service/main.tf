@@ -1,0 +1,303 @@
+# One service function: an image Lambda with its least-privilege role and
+# log group, an Errors alarm and, when it consumes events, its queue with a
+# DLQ, the topic subscription with a status filter, and the SQS event source
+# mapping with partial batch responses.
+
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  consumer         = var.consumes != null
+  partition        = data.aws_partition.current.partition
+  region           = data.aws_region.current.name
+  account_id       = data.aws_caller_identity.current.account_id
+  log_group_name   = "/aws/lambda/${var.name}"
+  log_group_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+  read_actions     = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"]
+  write_actions    = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
+  read_table_arns  = [for t in values(var.tables) : t.arn if t.access == "read"]
+  write_table_arns = [for t in values(var.tables) : t.arn if t.access == "read_write"]
+}
+
+# --- role -------------------------------------------------------------------
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = var.name
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+data "aws_iam_policy_document" "this" {
+  #checkov:skip=CKV_AWS_356:X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; Resource "*" is the only valid value (see statement XRayTraces).
+  #checkov:skip=CKV_AWS_111:The only unconstrained write is X-Ray trace upload, which has no resource-level permissions; every other statement names its resources.
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arn}:*"]
+  }
+
+  statement {
+    sid     = "XRayTraces"
+    actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    # X-Ray has no resource-level permissions: AWS requires "*" here.
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(local.read_table_arns) > 0 ? [1] : []
+    content {
+      sid       = "ReadOwnTables"
+      actions   = local.read_actions
+      resources = flatten([for arn in local.read_table_arns : [arn, "${arn}/index/*"]])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.write_table_arns) > 0 ? [1] : []
+    content {
+      sid       = "ReadWriteOwnTables"
+      actions   = concat(local.read_actions, local.write_actions)
+      resources = flatten([for arn in local.write_table_arns : [arn, "${arn}/index/*"]])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.publish_topic_arn == null ? [] : [var.publish_topic_arn]
+    content {
+      sid       = "PublishToTheTopic"
+      actions   = ["sns:Publish"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.publish_topic_arn == null ? [] : [1]
+    content {
+      sid       = "EncryptForTheTopic"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.consumer ? [1] : []
+    content {
+      sid       = "ConsumeOwnQueue"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+      resources = [aws_sqs_queue.this[0].arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.consumer ? [1] : []
+    content {
+      sid       = "DecryptOwnQueue"
+      actions   = ["kms:Decrypt"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.email == null ? [] : [var.email]
+    content {
+      sid       = "SendEmailFromTheSender"
+      actions   = ["ses:SendEmail"]
+      resources = [statement.value.identity_arn, statement.value.configuration_set_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "ses:FromAddress"
+        values   = [statement.value.sender]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = var.name
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}
+
+# --- function -----------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_272:Container images cannot use Lambda code signing; image integrity comes from ECR immutable tags or digests.
+  #checkov:skip=CKV_AWS_116:Invoked synchronously (SQS event source mapping or API Gateway), where a function DLQ never applies; failed SQS records go to the queue's own DLQ.
+  #checkov:skip=CKV_AWS_117:Reaches only AWS public service endpoints (DynamoDB, SNS, SES); there is no VPC resource to reach.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the event source mapping's maximum_concurrency and API Gateway throttling; reserved concurrency fails on accounts with the default quota.
+  #checkov:skip=CKV_AWS_173:The environment holds only resource names and log settings, no secrets; Lambda encrypts it at rest with its AWS-managed key.
+  function_name = var.name
+  role          = aws_iam_role.this.arn
+  package_type  = "Image"
+  image_uri     = var.image_uri
+  timeout       = var.timeout_seconds
+  memory_size   = var.memory_mb
+  architectures = [var.architecture]
+
+  image_config {
+    command = [var.handler]
+  }
+
+  environment {
+    variables = var.environment
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "${var.name} reported invocation errors."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+# --- consumer: queue, DLQ, subscription, event source mapping -----------------
+
+resource "aws_sqs_queue" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  name                              = "${var.name}-dlq"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+}
+
+resource "aws_sqs_queue" "this" {
+  count = local.consumer ? 1 : 0
+
+  name                              = var.name
+  visibility_timeout_seconds        = var.consumes.visibility_timeout_factor * var.timeout_seconds
+  message_retention_seconds         = 345600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn
+    maxReceiveCount     = var.consumes.max_receive_count
+  })
+}
+
+data "aws_iam_policy_document" "queue" {
+  count = local.consumer ? 1 : 0
+
+  statement {
+    sid       = "OnlyTheTopicSends"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.this[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [var.topic_arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "this" {
+  count = local.consumer ? 1 : 0
+
+  queue_url = aws_sqs_queue.this[0].id
+  policy    = data.aws_iam_policy_document.queue[0].json
+}
+
+resource "aws_sns_topic_subscription" "this" {
+  count = local.consumer ? 1 : 0
+
+  topic_arn            = var.topic_arn
+  protocol             = "sqs"
+  endpoint             = aws_sqs_queue.this[0].arn
+  raw_message_delivery = true
+  filter_policy_scope  = "MessageAttributes"
+  filter_policy        = jsonencode({ status = var.consumes.statuses })
+
+  depends_on = [aws_sqs_queue_policy.this]
+}
+
+resource "aws_lambda_event_source_mapping" "this" {
+  count = local.consumer ? 1 : 0
+
+  event_source_arn        = aws_sqs_queue.this[0].arn
+  function_name           = aws_lambda_function.this.arn
+  batch_size              = var.consumes.batch_size
+  function_response_types = ["ReportBatchItemFailures"]
+  # Emulator note: terraform/local/service_override.tf.tpl sets enabled = false
+  # there, or moto would try to run the image in Docker for every message.
+  enabled = true
+
+  scaling_config {
+    maximum_concurrency = var.consumes.max_concurrency
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  alarm_name          = "${var.name}-dlq-not-empty"
+  alarm_description   = "Messages reached the dead-letter queue of ${var.name}."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dlq[0].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}

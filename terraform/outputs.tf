@@ -1,0 +1,60 @@
+output "api_url" {
+  description = "Base URL of the API stage; the API is at <api_url>/orders."
+  value       = module.api.api_url
+}
+
+output "api_key_id" {
+  description = "Id of the API key to send as x-api-key."
+  value       = module.api.api_key_id
+}
+
+output "api_key_fetch_command" {
+  description = "Prints the API key (or: terraform output -raw api_key_value)."
+  value       = "aws apigateway get-api-key --region ${var.region} --api-key ${module.api.api_key_id} --include-value --query value --output text"
+}
+
+output "api_key_value" {
+  description = "The API key itself; read with terraform output -raw api_key_value."
+  value       = module.api.api_key_value
+  sensitive   = true
+}
+
+output "topic_arn" {
+  description = "ARN of the OrderEvents topic."
+  value       = module.topic.topic_arn
+}
+
+output "ecr_repository_urls" {
+  description = "Repository URL per image name, for docker push."
+  value       = { for image, repo in module.ecr : image => repo.repository_url }
+}
+
+output "dlq_urls" {
+  description = "Dead-letter queue URL per consuming function."
+  value       = { for name, s in module.service : name => s.dlq_url if s.dlq_url != null }
+}
+
+output "queue_urls" {
+  description = "Queue URL per consuming function."
+  value       = { for name, s in module.service : name => s.queue_url if s.queue_url != null }
+}
+
+output "function_names" {
+  description = "AWS function name per function in the topology declaration."
+  value       = { for name, s in module.service : name => s.function_name }
+}
+
+output "table_names" {
+  description = "AWS table name per logical table in the topology declaration."
+  value       = { for name, t in module.table : name => t.table_name }
+}
+
+output "kms_key_arn" {
+  description = "ARN of the workspace KMS key."
+  value       = module.kms.key_arn
+}
+
+output "workspace_name" {
+  description = "The workspace this state belongs to."
+  value       = terraform.workspace
+}

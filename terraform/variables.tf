@@ -1,0 +1,137 @@
+# Per-workspace values live in environments/<workspace>.tfvars.
+
+variable "project" {
+  description = "Project name, the first part of every AWS name: <project>-<workspace>-<thing>."
+  type        = string
+  default     = "orderflow"
+}
+
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+}
+
+variable "image_tag" {
+  description = "Tag of the images to run (e.g. the git commit). A value starting with sha256: is used as a digest (repo@sha256:...)."
+  type        = string
+
+  validation {
+    condition     = length(var.image_tag) > 0
+    error_message = "image_tag must not be empty."
+  }
+}
+
+variable "image_digests" {
+  description = "Optional digest per image name (order, invoice, ...), e.g. {order = \"sha256:...\"}; an image listed here ignores image_tag."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for d in values(var.image_digests) : startswith(d, "sha256:")])
+    error_message = "Every image digest must start with sha256:."
+  }
+}
+
+variable "image_architecture" {
+  description = "Instruction set the images are built for: x86_64 or arm64."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.image_architecture)
+    error_message = "image_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "email_sender" {
+  description = "Sender address of the email function; becomes an SES email identity that must be verified."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.email_sender))
+    error_message = "email_sender must be an email address."
+  }
+}
+
+variable "log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of every function."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group, in days (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 365
+}
+
+variable "alarm_actions" {
+  description = "ARNs (e.g. an ops SNS topic) notified when a DLQ or Errors alarm changes state."
+  type        = list(string)
+  default     = []
+}
+
+variable "ecr_keep_images" {
+  description = "How many of the newest images each ECR repository keeps."
+  type        = number
+  default     = 30
+}
+
+variable "ecr_force_delete" {
+  description = "Let terraform destroy delete ECR repositories that still hold images."
+  type        = bool
+  default     = false
+}
+
+variable "table_deletion_protection" {
+  description = "Protect every DynamoDB table from deletion (turn off before destroying a workspace)."
+  type        = bool
+  default     = true
+}
+
+variable "kms_deletion_window_days" {
+  description = "Days before the workspace KMS key is deleted after destroy (7-30)."
+  type        = number
+  default     = 30
+}
+
+variable "api_throttle_rate_limit" {
+  description = "Steady-state requests per second for the API stage and usage plan."
+  type        = number
+  default     = 50
+}
+
+variable "api_throttle_burst_limit" {
+  description = "Request burst for the API stage and usage plan."
+  type        = number
+  default     = 100
+}
+
+variable "api_quota_per_day" {
+  description = "Requests per day allowed for the API key."
+  type        = number
+  default     = 100000
+}
+
+variable "api_logging_level" {
+  description = "API Gateway execution logging level: ERROR or INFO."
+  type        = string
+  default     = "ERROR"
+}
+
+variable "manage_api_gateway_account" {
+  description = "Create the per-account, per-region role API Gateway logs through. Set true in exactly one workspace per AWS account and region."
+  type        = bool
+  default     = true
+}
+
+variable "catalog_path" {
+  description = "JSON file seeding the catalog table (list of {sku, name, unit_price, active}); null means services/order/catalog.json."
+  type        = string
+  default     = null
+}

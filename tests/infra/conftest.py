@@ -1,0 +1,246 @@
+"""Fixtures for the Terraform tests: the terraform binary, the provider mirror,
+a throwaway copy of the root module, and an embedded moto server.
+
+Nothing here touches terraform/ itself: every init/plan/apply runs in a copy
+under pytest's tmp dir, with the local-only provider override written there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TERRAFORM_DIR = REPO / "terraform"
+TOPOLOGY_PATH = REPO / "services" / "topology.json"
+CATALOG_PATH = REPO / "services" / "order" / "catalog.json"
+MIRROR_SCRIPT = TERRAFORM_DIR / "scripts" / "tf-mirror-config.sh"
+LOCAL_DIR = TERRAFORM_DIR / "local"
+WORKSPACES = ("dev", "staging", "prod")
+
+# Used only when services/order/catalog.json does not exist yet; written into
+# the temporary copy, never into the repository.
+PLACEHOLDER_CATALOG = [
+    {"sku": "TEST-001", "name": "Placeholder item", "unit_price": 100, "active": True},
+]
+
+# Moto creates SQS queues slowly through the provider: run many operations at once.
+PARALLELISM = "64"
+
+TIMINGS: dict[str, float] = {}
+
+
+def load_topology() -> dict:
+    return json.loads(TOPOLOGY_PATH.read_text())
+
+
+# --- tools ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def terraform_bin() -> str:
+    path = shutil.which("terraform")
+    if path is None:
+        pytest.skip("terraform is not on PATH (install Terraform >= 1.10 to run tests/infra)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tf_cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Terraform CLI config that installs providers from a filesystem mirror."""
+    out = tmp_path_factory.mktemp("tfcli") / "mirror.tfrc"
+    proc = subprocess.run(["bash", str(MIRROR_SCRIPT), str(out)], capture_output=True, text=True, timeout=120)
+    if proc.returncode == 3:
+        pytest.skip(
+            "terraform provider mirror with registry.terraform.io/hashicorp/aws not found "
+            "(set TF_PLUGIN_MIRROR): " + proc.stderr.strip()
+        )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def tf_env(tf_cli_config: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(
+        TF_CLI_CONFIG_FILE=str(tf_cli_config),
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        CHECKPOINT_DISABLE="1",  # no version check against HashiCorp's checkpoint service
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+@dataclass
+class Terraform:
+    """terraform run in one working directory with a fixed environment."""
+
+    binary: str
+    cwd: Path
+    env: dict[str, str]
+    log: list[str] = field(default_factory=list)
+
+    def run(self, *args: str, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+        proc = subprocess.run(
+            [self.binary, *args],
+            cwd=self.cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        self.log.append(f"$ terraform {' '.join(args)}\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"terraform {' '.join(args)} exited {proc.returncode}\n"
+                f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+            )
+        return proc
+
+    def output(self) -> dict:
+        proc = self.run("output", "-json")
+        return {name: value["value"] for name, value in json.loads(proc.stdout).items()}
+
+    def show_json(self, planfile: str) -> dict:
+        return json.loads(self.run("show", "-json", planfile).stdout)
+
+
+def copy_root(dest: Path) -> Path:
+    """Copy the root module and what it reads into dest; return the copy's terraform dir."""
+    shutil.copytree(
+        TERRAFORM_DIR,
+        dest / "terraform",
+        ignore=shutil.ignore_patterns(
+            ".terraform", "*.tfstate*", "terraform.tfstate.d", "*.tfplan", "backend.hcl"
+        ),
+    )
+    (dest / "services" / "order").mkdir(parents=True)
+    shutil.copy2(TOPOLOGY_PATH, dest / "services" / "topology.json")
+    catalog = dest / "services" / "order" / "catalog.json"
+    if CATALOG_PATH.exists():
+        shutil.copy2(CATALOG_PATH, catalog)
+    else:
+        catalog.write_text(json.dumps(PLACEHOLDER_CATALOG))
+    return dest / "terraform"
+
+
+@pytest.fixture(scope="session")
+def validated_copy(
+    terraform_bin: str, tf_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Terraform:
+    """A copy of the root module, initialised without a backend (for validate)."""
+    tf = Terraform(terraform_bin, copy_root(tmp_path_factory.mktemp("validate")), tf_env)
+    tf.run("init", "-backend=false", "-input=false", "-no-color")
+    return tf
+
+
+# --- the emulator ----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _aws_like_redrive_policy() -> None:
+    """Make moto return RedrivePolicy as compact JSON, as SQS does.
+
+    moto answers '{"deadLetterTargetArn": "...", "maxReceiveCount": 5}' (with
+    spaces); the provider does not treat that as equal to its own compact JSON
+    and would plan an update forever. AWS itself returns the compact form.
+    """
+    from moto.sqs.models import Queue
+
+    if getattr(Queue, "_orderflow_compact_redrive", False):
+        return
+    original = Queue.attributes
+
+    def attributes(self):  # type: ignore[no-untyped-def]
+        result = original.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment]
+    Queue._orderflow_compact_redrive = True  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="package")
+def moto_endpoint() -> str:
+    """An embedded moto server on a free loopback port, for tests/infra."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    from moto.server import ThreadedMotoServer
+
+    _aws_like_redrive_policy()
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def emulator_copy(dest: Path, endpoint: str) -> Path:
+    """A copy of the root module wired to moto through *_override.tf files.
+
+    terraform/local/provider_override.tf.tpl becomes the root's
+    provider_override.tf (endpoints, skip_* settings, local backend); every
+    other terraform/local/<module>_override.tf.tpl becomes
+    modules/<module>/emulator_override.tf.
+    """
+    root = copy_root(dest)
+    for template in sorted(LOCAL_DIR.glob("*_override.tf.tpl")):
+        text = template.read_text().replace("__ENDPOINT__", endpoint)
+        if template.name == "provider_override.tf.tpl":
+            (root / "provider_override.tf").write_text(text)
+        else:
+            module_dir = root / "modules" / template.name.removesuffix("_override.tf.tpl")
+            assert module_dir.is_dir(), f"{template.name} names no module in terraform/modules"
+            (module_dir / "emulator_override.tf").write_text(text)
+    return root
+
+
+@pytest.fixture(scope="package")
+def boto_session(moto_endpoint: str):
+    boto3 = pytest.importorskip("boto3")
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=_region("dev")
+    )
+
+    def client(service: str):
+        return session.client(service, endpoint_url=moto_endpoint)
+
+    return client
+
+
+def _region(workspace: str) -> str:
+    for line in (TERRAFORM_DIR / "environments" / f"{workspace}.tfvars").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "region":
+            return value.split("#")[0].strip().strip('"')
+    raise AssertionError(f"no region in environments/{workspace}.tfvars")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    if TIMINGS:
+        terminalreporter.section("terraform timings")
+        for name, seconds in TIMINGS.items():
+            terminalreporter.write_line(f"{name}: {seconds:.1f} s")

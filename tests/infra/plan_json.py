@@ -1,0 +1,75 @@
+"""Reading `terraform show -json` plans: one flat view of every managed resource."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Planned:
+    address: str
+    type: str
+    module: str  # e.g. 'module.service["billing"]', '' for the root
+    values: dict[str, Any]  # planned values; unknown ones are absent or None
+    unknown: dict[str, Any]  # after_unknown: True where the value is known only after apply
+
+    def is_set_or_computed(self, attribute: str) -> bool:
+        """The attribute has a value, or will get one computed at apply."""
+        return bool(self.values.get(attribute)) or self.unknown.get(attribute) is True
+
+
+def resources(plan: dict) -> Iterator[Planned]:
+    for change in plan.get("resource_changes", []):
+        if change.get("mode") != "managed" or (
+            "delete" in change["change"]["actions"] and not change["change"]["after"]
+        ):
+            continue
+        yield Planned(
+            address=change["address"],
+            type=change["type"],
+            module=change.get("module_address", ""),
+            values=change["change"]["after"] or {},
+            unknown=change["change"].get("after_unknown") or {},
+        )
+
+
+def of_type(plan: dict, resource_type: str) -> list[Planned]:
+    return [r for r in resources(plan) if r.type == resource_type]
+
+
+def by_service(plan: dict, resource_type: str, name: str = "this") -> dict[str, Planned]:
+    """Resources of one type inside module.service["<function>"], keyed by function."""
+    found: dict[str, Planned] = {}
+    for r in of_type(plan, resource_type):
+        if r.module.startswith('module.service["') and r.address.split(".")[-1].split("[")[0] == name:
+            found[r.module.split('"')[1]] = r
+    return found
+
+
+def policy_statements(policy: str | dict) -> list[dict]:
+    doc = json.loads(policy) if isinstance(policy, str) else policy
+    statements = doc["Statement"]
+    return statements if isinstance(statements, list) else [statements]
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def expected_environment(function: dict) -> set[str]:
+    """Environment variable names a function of the topology declaration gets."""
+    names = set(function["tables"]) | {
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_LOG_LEVEL",
+        "POWERTOOLS_METRICS_NAMESPACE",
+    }
+    if function["publishes"]:
+        names.add("EVENTS_TOPIC_ARN")
+    if function.get("sends_email"):
+        names |= {"EMAIL_SENDER", "EMAIL_CONFIGURATION_SET"}
+    return names

@@ -1,0 +1,214 @@
+"""Assertions on the production plan of each workspace.
+
+The root module is planned exactly as `make plan WORKSPACE=<ws>` would plan
+it (environments/<ws>.tfvars, no emulator overrides but the provider's
+endpoints), against an empty moto account, and the JSON plan is checked for
+what is known before apply. Values that only exist after apply (ARNs inside
+policies, redrive targets) are checked in test_emulator.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from .conftest import LOCAL_DIR, PARALLELISM, TIMINGS, WORKSPACES, Terraform, copy_root, load_topology
+from .plan_json import Planned, by_service, expected_environment, of_type
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def plans(terraform_bin, tf_env, moto_endpoint, tmp_path_factory) -> dict[str, dict]:
+    root = copy_root(tmp_path_factory.mktemp("production-plan"))
+    provider = (LOCAL_DIR / "provider_override.tf.tpl").read_text().replace("__ENDPOINT__", moto_endpoint)
+    (root / "provider_override.tf").write_text(provider)  # endpoints only: no module overrides
+    tf = Terraform(terraform_bin, root, tf_env)
+    tf.run("init", "-input=false", "-no-color")
+    found = {}
+    started = time.monotonic()
+    for ws in WORKSPACES:
+        tf.run("workspace", "new", ws, "-no-color")
+        tf.run(
+            "plan",
+            "-input=false",
+            "-no-color",
+            f"-parallelism={PARALLELISM}",
+            f"-out={ws}.tfplan",
+            f"-var-file=environments/{ws}.tfvars",
+            "-var=image_tag=0123456789ab",
+        )
+        found[ws] = tf.show_json(f"{ws}.tfplan")
+    TIMINGS["terraform plan x3 (dev, staging, prod)"] = time.monotonic() - started
+    return found
+
+
+@pytest.fixture(params=WORKSPACES)
+def plan(request, plans) -> dict:
+    return plans[request.param]
+
+
+def _consumers() -> dict[str, dict]:
+    return {name: f for name, f in load_topology()["functions"].items() if "consumes" in f}
+
+
+def test_everything_is_created(plan):
+    actions = {tuple(c["change"]["actions"]) for c in plan["resource_changes"] if c["mode"] == "managed"}
+    assert actions == {("create",)}
+
+
+def test_queue_visibility_is_factor_times_timeout(plan):
+    topology = load_topology()
+    factor = topology["visibility_timeout_factor"]
+    assert factor >= 6
+    queues = by_service(plan, "aws_sqs_queue")
+    assert set(queues) == set(_consumers())
+    for fn, f in _consumers().items():
+        visibility = queues[fn].values["visibility_timeout_seconds"]
+        assert visibility == factor * f["timeout_seconds"] >= 6 * f["timeout_seconds"], fn
+
+
+def test_every_consumer_has_a_dlq_and_both_are_encrypted(plan):
+    queues, dlqs = by_service(plan, "aws_sqs_queue"), by_service(plan, "aws_sqs_queue", "dlq")
+    assert set(dlqs) == set(_consumers())
+    for fn in _consumers():
+        for queue in (queues[fn], dlqs[fn]):
+            assert queue.is_set_or_computed("kms_master_key_id"), queue.address
+        assert queues[fn].unknown.get("redrive_policy") is True or queues[fn].values.get("redrive_policy")
+
+
+def test_event_source_mappings_report_batch_item_failures(plan):
+    mappings = by_service(plan, "aws_lambda_event_source_mapping")
+    assert set(mappings) == set(_consumers())
+    assert len(of_type(plan, "aws_lambda_event_source_mapping")) == len(mappings)
+    for fn, f in _consumers().items():
+        values = mappings[fn].values
+        assert values["function_response_types"] == ["ReportBatchItemFailures"], fn
+        assert values["batch_size"] == f["consumes"]["batch_size"], fn
+        assert values["scaling_config"] == [{"maximum_concurrency": f["consumes"]["max_concurrency"]}], fn
+        assert values["enabled"] is True, fn
+
+
+def test_subscriptions_are_raw_and_filter_on_status(plan):
+    subscriptions = by_service(plan, "aws_sns_topic_subscription")
+    assert set(subscriptions) == set(_consumers())
+    assert len(of_type(plan, "aws_sns_topic_subscription")) == len(subscriptions)
+    for fn, f in _consumers().items():
+        values = subscriptions[fn].values
+        assert values["raw_message_delivery"] is True, fn
+        assert values["protocol"] == "sqs", fn
+        assert values["filter_policy_scope"] == "MessageAttributes", fn
+        assert json.loads(values["filter_policy"]) == {"status": f["consumes"]["statuses"]}, fn
+
+
+def test_topic_is_encrypted(plan):
+    (topic,) = of_type(plan, "aws_sns_topic")
+    assert topic.is_set_or_computed("kms_master_key_id")
+    (key,) = of_type(plan, "aws_kms_key")
+    assert key.values["enable_key_rotation"] is True
+
+
+def test_tables_match_the_declaration(plan):
+    topology = load_topology()
+    tables: dict[str, Planned] = {t.module.split('"')[1]: t for t in of_type(plan, "aws_dynamodb_table")}
+    assert set(tables) == set(topology["tables"])
+    for logical, spec in topology["tables"].items():
+        values = tables[logical].values
+        assert values["billing_mode"] == "PAY_PER_REQUEST", logical
+        assert values["hash_key"] == spec["hash_key"], logical
+        assert values["point_in_time_recovery"][0]["enabled"] is True, logical
+        assert values["server_side_encryption"][0]["enabled"] is True, logical
+        ttl = [t for t in values.get("ttl") or [] if t.get("enabled")]
+        if "ttl_attribute" in spec:
+            assert ttl, logical
+            assert ttl[0]["attribute_name"] == spec["ttl_attribute"], logical
+        else:
+            assert not ttl, logical
+
+
+def test_functions_follow_the_declaration(plan):
+    topology = load_topology()
+    functions = by_service(plan, "aws_lambda_function")
+    assert set(functions) == set(topology["functions"])
+    for fn, f in topology["functions"].items():
+        values = functions[fn].values
+        assert values["package_type"] == "Image", fn
+        assert values["timeout"] == f["timeout_seconds"], fn
+        assert values["memory_size"] == f["memory_mb"], fn
+        assert values["image_config"][0]["command"] == [f["handler"]], fn
+        assert values["tracing_config"] == [{"mode": "Active"}], fn
+        variables = ((values.get("environment") or [{}])[0] or {}).get("variables")
+        if variables is None:
+            # Unknown as a whole while it holds the topic ARN; the post-apply
+            # plan in test_emulator.py checks every function's environment.
+            assert f["publishes"], fn
+            assert functions[fn].unknown.get("environment"), fn
+            continue
+        assert set(variables) == expected_environment(f), fn
+        assert variables["POWERTOOLS_SERVICE_NAME"] == fn
+        assert variables["POWERTOOLS_LOG_LEVEL"] == plan["variables"]["log_level"]["value"]
+
+
+def test_image_uri_uses_the_tag(plan):
+    for fn in by_service(plan, "aws_lambda_function").values():
+        assert fn.unknown.get("image_uri") is True or fn.values["image_uri"].endswith(":0123456789ab")
+
+
+def test_api_requires_a_key_and_proxies_to_order_api(plan):
+    methods = of_type(plan, "aws_api_gateway_method")
+    assert {(m.values["http_method"]) for m in methods} == {"POST", "GET"}
+    assert all(m.values["api_key_required"] for m in methods)
+    integrations = of_type(plan, "aws_api_gateway_integration")
+    assert {i.values["type"] for i in integrations} == {"AWS_PROXY"}
+    (stage,) = of_type(plan, "aws_api_gateway_stage")
+    assert stage.values["access_log_settings"], "stage has no access logs"
+    (settings,) = of_type(plan, "aws_api_gateway_method_settings")
+    throttle = settings.values["settings"][0]
+    assert throttle["throttling_rate_limit"] > 0
+    assert throttle["throttling_burst_limit"] > 0
+    assert of_type(plan, "aws_api_gateway_usage_plan")
+    assert of_type(plan, "aws_api_gateway_usage_plan_key")
+
+
+def test_alarms_on_every_dlq_and_function(plan):
+    alarms = of_type(plan, "aws_cloudwatch_metric_alarm")
+    dlq_alarms = [a for a in alarms if a.values["metric_name"] == "ApproximateNumberOfMessagesVisible"]
+    error_alarms = [a for a in alarms if a.values["metric_name"] == "Errors"]
+    assert len(dlq_alarms) == len(_consumers())
+    assert len(error_alarms) == len(load_topology()["functions"])
+    for alarm in dlq_alarms:
+        assert alarm.values["comparison_operator"] == "GreaterThanThreshold"
+        assert alarm.values["threshold"] == 0
+
+
+def test_log_groups_have_retention(plan):
+    retention = plan["variables"]["log_retention_days"]["value"]
+    groups = of_type(plan, "aws_cloudwatch_log_group")
+    assert len(groups) >= len(load_topology()["functions"])
+    for group in groups:
+        assert group.values["retention_in_days"] == retention, group.address
+        assert group.is_set_or_computed("kms_key_id"), group.address
+
+
+def test_ses_requires_tls(plan):
+    (config_set,) = of_type(plan, "aws_ses_configuration_set")
+    assert config_set.values["delivery_options"] == [{"tls_policy": "Require"}]
+    (identity,) = of_type(plan, "aws_ses_email_identity")
+    assert "@" in identity.values["email"]
+
+
+def test_ecr_repositories(plan):
+    topology = load_topology()
+    repos = of_type(plan, "aws_ecr_repository")
+    assert len(repos) == len({f["image"] for f in topology["functions"].values()})
+    for repo in repos:
+        assert repo.values["image_tag_mutability"] == "IMMUTABLE"
+        assert repo.values["image_scanning_configuration"] == [{"scan_on_push": True}]
+    policies = of_type(plan, "aws_ecr_lifecycle_policy")
+    assert len(policies) == len(repos)
+    for policy in policies:
+        (rule,) = json.loads(policy.values["policy"])["rules"]
+        assert rule["selection"]["countType"] == "imageCountMoreThan"
+        assert rule["selection"]["countNumber"] == plan["variables"]["ecr_keep_images"]["value"]
