@@ -43,59 +43,56 @@ resource "aws_api_gateway_request_validator" "this" {
   validate_request_parameters = true
 }
 
-resource "aws_api_gateway_method" "create_order" {
+# The two routes, each a method, its proxy integration and the permission to invoke.
+locals {
+  routes = {
+    create_order = {
+      resource_id = aws_api_gateway_resource.orders.id
+      method      = "POST"
+      path        = "orders"
+      parameters  = null
+    }
+    get_order = {
+      resource_id = aws_api_gateway_resource.order.id
+      method      = "GET"
+      path        = "orders/*"
+      parameters  = { "method.request.path.order_id" = true }
+    }
+  }
+}
+
+resource "aws_api_gateway_method" "route" {
   #checkov:skip=CKV2_AWS_70:Clients are services holding an API key from the usage plan; no Cognito/IAM/Lambda authorizer is part of this API's contract.
+  for_each = local.routes
+
   rest_api_id          = aws_api_gateway_rest_api.this.id
-  resource_id          = aws_api_gateway_resource.orders.id
-  http_method          = "POST"
+  resource_id          = each.value.resource_id
+  http_method          = each.value.method
   authorization        = "NONE"
   api_key_required     = true
   request_validator_id = aws_api_gateway_request_validator.this.id
+  request_parameters   = each.value.parameters
 }
 
-resource "aws_api_gateway_method" "get_order" {
-  #checkov:skip=CKV2_AWS_70:Clients are services holding an API key from the usage plan; no Cognito/IAM/Lambda authorizer is part of this API's contract.
-  rest_api_id          = aws_api_gateway_rest_api.this.id
-  resource_id          = aws_api_gateway_resource.order.id
-  http_method          = "GET"
-  authorization        = "NONE"
-  api_key_required     = true
-  request_validator_id = aws_api_gateway_request_validator.this.id
-  request_parameters   = { "method.request.path.order_id" = true }
-}
+resource "aws_api_gateway_integration" "route" {
+  for_each = local.routes
 
-resource "aws_api_gateway_integration" "create_order" {
   rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.orders.id
-  http_method             = aws_api_gateway_method.create_order.http_method
+  resource_id             = each.value.resource_id
+  http_method             = aws_api_gateway_method.route[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
   uri                     = var.function_invoke_arn
 }
 
-resource "aws_api_gateway_integration" "get_order" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.order.id
-  http_method             = aws_api_gateway_method.get_order.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = var.function_invoke_arn
-}
+resource "aws_lambda_permission" "route" {
+  for_each = local.routes
 
-resource "aws_lambda_permission" "create_order" {
-  statement_id  = "AllowApiGatewayPostOrders"
+  statement_id  = "AllowApiGateway-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/POST/orders"
-}
-
-resource "aws_lambda_permission" "get_order" {
-  statement_id  = "AllowApiGatewayGetOrder"
-  action        = "lambda:InvokeFunction"
-  function_name = var.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/GET/orders/*"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/${each.value.method}/${each.value.path}"
 }
 
 resource "aws_api_gateway_deployment" "this" {
@@ -108,10 +105,8 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_resource.orders.id,
       aws_api_gateway_resource.order.id,
       aws_api_gateway_request_validator.this.id,
-      [for m in [aws_api_gateway_method.create_order, aws_api_gateway_method.get_order] :
-      [m.id, m.authorization, m.api_key_required, m.request_validator_id]],
-      [for i in [aws_api_gateway_integration.create_order, aws_api_gateway_integration.get_order] :
-      [i.id, i.type, i.uri]],
+      [for m in aws_api_gateway_method.route : [m.id, m.authorization, m.api_key_required, m.request_validator_id]],
+      [for i in aws_api_gateway_integration.route : [i.id, i.type, i.uri]],
     ]))
   }
 
