@@ -70,9 +70,14 @@ def wait_for_terminal(
 
 
 def aws_client(state: dict[str, Any], name: str) -> Any:
+    return emulator_client(state["endpoint"], name)
+
+
+def emulator_client(endpoint: str, name: str) -> Any:
+    """A boto3 client for the local emulator (any credentials do)."""
     return boto3.client(  # type: ignore[call-overload]
         name,
-        endpoint_url=state["endpoint"],
+        endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",

@@ -32,8 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from services.local.client import emulator_client
 from services.local.provision import Stack, provision
 from services.local.runtime_api import RuntimeApiServer
 from services.shared.topology import Function, load_topology
@@ -237,13 +236,7 @@ class LocalStack:
         self.stop()
 
     def client(self, name: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
-            name,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        return emulator_client(self.endpoint, name)
 
     def write_state(self) -> None:
         """What the `orders` CLI and `make demo` need to find this stack."""

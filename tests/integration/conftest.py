@@ -9,7 +9,6 @@ import pytest
 from services.billing import handler as billing
 from services.email import handler as email
 from services.invoice import handler as invoice
-from services.order import api as order_api
 from services.order import bootstrap as order_bootstrap
 from services.order import events as order_events
 from services.shared.topology import load_topology
@@ -67,6 +66,3 @@ def published(aws: dict[str, Any]) -> Callable[[str], list[dict[str, Any]]]:
     """What reached one consumer's queue through the topic and its filter policy."""
     stack = aws["stack"]
     return lambda consumer: drain(aws["sqs"], stack.queue_urls[consumer])
-
-
-__all__ = ["CONSUMERS", "drain", "order_api"]
