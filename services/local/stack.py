@@ -493,9 +493,20 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="seconds before a failed message is visible again (AWS: the visibility timeout)",
     )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Options.state_dir,
+        help="where logs, emails and stack.json go (default .local/)",
+    )
     args = parser.parse_args(argv)
     stack = LocalStack(
-        Options(api_port=args.api_port, aws_port=args.aws_port, retry_delay_seconds=args.retry_delay)
+        Options(
+            api_port=args.api_port,
+            aws_port=args.aws_port,
+            retry_delay_seconds=args.retry_delay,
+            state_dir=args.state_dir,
+        )
     )
     try:
         stack.start()
@@ -505,14 +516,19 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         stack.stop()
         raise
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
     print(
         f"Try: curl -s -X POST {stack.api_url}/orders "
         "-H 'Content-Type: application/json' -d @tests/e2e/order.json"
     )
-    stopped.wait()
+    # Ctrl-C raises KeyboardInterrupt; SIGTERM is made to do the same. (A handler that sets
+    # an Event the main thread is waiting on can deadlock on the Event's own lock.)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
     print("\nStopping…", flush=True)
     stack.stop()
     print("Stopped.")
