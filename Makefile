@@ -40,10 +40,10 @@ schemas: $(STAMP) ## regenerate the committed JSON Schemas and OpenAPI document
 	$(PY) -m services.shared.schemas --write
 
 run: $(STAMP) ## the whole system on loopback (moto + HTTP API + pollers)
-	$(PY) -m services.local.stack
+	$(PY) -m services.local
 
 demo: $(STAMP) ## send three orders to a running `make run` and print their timelines
-	$(PY) -m services.local.demo
+	$(PY) -m services.local.tools.demo
 
 # --- images (issue 5) ---
 # Lambda container images: Dockerfile.base + images/<service>/Dockerfile; the logic lives in

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.local.provision import Stack
+from services.local.emulator.provision import Stack
 from services.shared.topology import load_topology
 
 

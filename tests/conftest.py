@@ -24,7 +24,7 @@ def aws() -> Iterator[dict[str, Any]]:
     import boto3
     from moto import mock_aws
 
-    from services.local.provision import provision
+    from services.local.emulator.provision import provision
 
     with mock_aws():
         clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses")}

@@ -3,15 +3,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.local.client import aws_client, request
-from services.local.stack import LocalStack, Options
+from services.local.settings import Options
+from services.local.stack import LocalStack
+from services.local.tools.client import aws_client, request
+from services.local.tools.scenarios import order_body
 
-ORDER = json.loads((Path(__file__).parent / "order.json").read_text())
 DEADLINE = 60.0
 
 
@@ -35,11 +35,7 @@ def state(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def order(token: str = "tok_visa", country: str = "GB") -> dict[str, Any]:
-    return {
-        **ORDER,
-        "payment": {"token": token},
-        "shipping_address": {**ORDER["shipping_address"], "country": country},
-    }
+    return order_body(token, country)
 
 
 def post(

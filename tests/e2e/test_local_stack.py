@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from services.local import cli
-from services.local.client import aws_client, request, wait_for_terminal
 from services.local.stack import LocalStack
+from services.local.tools import cli
+from services.local.tools.client import aws_client, request, wait_for_terminal
 from tests.e2e.conftest import DEADLINE, emails_for, eventually, order, post, table_item
 
 pytestmark = pytest.mark.e2e
@@ -140,6 +140,6 @@ def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
 
 def test_smoke_script_passes_against_the_stack(stack: LocalStack) -> None:
     """The script CI runs after every apply, here against the local stack."""
-    from services.local import smoke
+    from services.local.tools import smoke
 
     assert smoke.main(["--api-url", stack.api_url, "--deadline", str(DEADLINE)]) == 0

@@ -23,7 +23,7 @@ def test_stack_stops_cleanly_on_signal(signum: signal.Signals, tmp_path: Path) -
             [
                 sys.executable,
                 "-m",
-                "services.local.stack",
+                "services.local",
                 "--api-port",
                 "0",
                 "--aws-port",

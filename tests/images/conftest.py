@@ -141,7 +141,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     """
     import boto3
 
-    from services.local.provision import provision
+    from services.local.emulator.provision import provision
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"

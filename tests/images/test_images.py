@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from services.local.runtime_api import InvocationResult, RuntimeApiServer
+from services.local.runtime import InvocationResult, RuntimeApiServer
 from services.shared.topology import Function, load_topology
 from tests.images.conftest import ROOT, SERVICES, Built, inspect
 from tests.support import api_event, body_of, load_event, sqs_event

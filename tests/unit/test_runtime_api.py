@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from services.local.runtime_api import RuntimeApiServer
+from services.local.runtime import RuntimeApiServer
 
 ROOT = Path(__file__).resolve().parents[2]
 ECHO = "tests.images.fixtures.echo.handler"

@@ -20,7 +20,7 @@ from services.local.bench.instrument import CallLog, running_stack
 from services.local.bench.paths import TERMINAL_DEADLINE, measure_paths, place
 from services.local.bench.pipeline import run_pipeline
 from services.local.bench.throughput import measure_handlers
-from services.local.stack import REPO_ROOT
+from services.local.settings import REPO_ROOT
 
 OUTPUT = REPO_ROOT / "bench" / "results.json"
 

@@ -12,8 +12,8 @@ import time
 from statistics import median
 from typing import Any
 
-from services.local.provision import Stack
-from services.local.stack import DUMMY_CREDENTIALS, REPO_ROOT
+from services.local.emulator.provision import Stack
+from services.local.settings import DUMMY_CREDENTIALS, REPO_ROOT
 from services.shared.topology import Function, load_topology
 
 # What each function runs on its first invocation (module, callable).

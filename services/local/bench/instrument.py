@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.local.runtime_api import InvocationResult
-from services.local.stack import REPO_ROOT, LocalStack, Options
+from services.local.runtime import InvocationResult
+from services.local.settings import REPO_ROOT, Options
+from services.local.stack import LocalStack
 from services.order.domain import TERMINAL_STATUSES
 
 COUNT_FILE_ENV = "ORDERFLOW_BENCH_COUNT_FILE"

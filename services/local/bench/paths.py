@@ -13,23 +13,15 @@ from typing import Any
 
 from services.local.bench.instrument import CallLog, Invocation, Invocations
 from services.local.bench.units import chunks, dynamodb_units, item_size
-from services.local.client import request
-from services.local.demo import ORDER, SCENARIOS
 from services.local.stack import LocalStack
+from services.local.tools.client import request
+from services.local.tools.scenarios import ENDINGS, order_body
 from services.shared.topology import load_topology
 
 TERMINAL_DEADLINE = 60.0
 QUIET_SECONDS = 1.2  # no new call or invocation for this long: the order's saga is over
 GB = 1024**3
 SES_SENDS = {"SendEmail", "SendRawEmail", "SendTemplatedEmail"}
-
-
-def order_body(token: str, country: str) -> dict[str, Any]:
-    return {
-        **ORDER,
-        "payment": {"token": token},
-        "shipping_address": {**ORDER["shipping_address"], "country": country},
-    }
 
 
 def place(api_url: str, token: str = "tok_visa", country: str = "GB") -> str:
@@ -155,5 +147,5 @@ def measure_paths(stack: LocalStack, invocations: Invocations, calls: CallLog, o
     sizer = ItemSizes(stack)
     return {
         name.replace(" ", "_"): figures(recording.run(token, country, orders), orders, sizer)
-        for name, (token, country) in SCENARIOS.items()
+        for name, (token, country) in ENDINGS.items()
     }

@@ -15,11 +15,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 
-from services.local.bench.paths import order_body
-from services.local.provision import Stack, provision
-from services.local.stack import DUMMY_CREDENTIALS, _sqs_record, api_gateway_event
+from services.local.emulator.provision import Stack, provision
+from services.local.gateway.http import proxy_event
+from services.local.settings import DUMMY_CREDENTIALS
+from services.local.sources.sqs import sqs_record
+from services.local.tools.scenarios import order_body
 from services.shared.topology import Function, load_topology
 
 CONSUMER_ORDER = ("invoice", "billing", "shipment", "order-status", "email")
@@ -57,13 +60,17 @@ def _drain(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
             yield message
 
 
+def _json_headers() -> Message:
+    headers = Message()
+    headers["Content-Type"] = "application/json"
+    return headers
+
+
 def _api(stack: Stack, orders: int) -> dict[str, Any]:
     function = load_topology().function("order-api")
     module = _use_function(stack, function)
     events = [
-        api_gateway_event(
-            "POST", "/orders", {"Content-Type": "application/json"}, json.dumps(order_body("tok_visa", "GB"))
-        )
+        proxy_event("POST", "/orders", _json_headers(), json.dumps(order_body()).encode())
         for _ in range(orders)
     ]
     module.lambda_handler(events[0], Context(function.name, function.memory_mb))  # first-invocation init
@@ -84,7 +91,7 @@ def _consumer(stack: Stack, sqs: Any, function: Function) -> dict[str, Any]:
     assert function.consumes is not None
     module = _use_function(stack, function)
     records = [
-        _sqs_record(m, stack.queue_arns[function.name]) for m in _drain(sqs, stack.queue_urls[function.name])
+        sqs_record(m, stack.queue_arns[function.name]) for m in _drain(sqs, stack.queue_urls[function.name])
     ]
     size = function.consumes.batch_size
     batches = [records[i : i + size] for i in range(0, len(records), size)]

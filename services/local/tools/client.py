@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from services.local.emulator.moto import client
+from services.local.settings import state_dir
 from services.order.domain import TERMINAL_STATUSES
 
-STATE_FILE = Path(__file__).resolve().parents[2] / ".local" / "stack.json"
+STATE_FILE_NAME = "stack.json"
 
 
 def state_file() -> Path:
     """Where a running stack describes itself (ORDERFLOW_STATE_DIR overrides .local/)."""
-    directory = os.environ.get("ORDERFLOW_STATE_DIR")
-    return Path(directory) / "stack.json" if directory else STATE_FILE
+    return state_dir() / STATE_FILE_NAME
 
 
 class NoStack(RuntimeError):
@@ -70,15 +68,4 @@ def wait_for_terminal(
 
 
 def aws_client(state: dict[str, Any], name: str) -> Any:
-    return emulator_client(state["endpoint"], name)
-
-
-def emulator_client(endpoint: str, name: str) -> Any:
-    """A boto3 client for the local emulator (any credentials do)."""
-    return boto3.client(  # type: ignore[call-overload]
-        name,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    return client(state["endpoint"], name)

@@ -1,6 +1,6 @@
 """Smoke test of a deployed stack: POST one order, poll it to SHIPPED.
 
-    python -m services.local.smoke --api-url https://…/dev --api-key KEY
+    python -m services.local.tools.smoke --api-url https://…/dev --api-key KEY
 
 Exits 0 when the order ships within the deadline, 1 otherwise. CI runs it after
 every apply; it works against `make run` too (no key needed there).
@@ -13,11 +13,9 @@ import json
 import sys
 import time
 import uuid
-from pathlib import Path
 
-from services.local.client import request, wait_for_terminal
-
-ORDER = Path(__file__).resolve().parents[2] / "tests" / "e2e" / "order.json"
+from services.local.tools.client import request, wait_for_terminal
+from services.local.tools.scenarios import order_body
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     key = {"Idempotency-Key": f"smoke-{uuid.uuid4()}"}
-    status, _, created = request("POST", f"{api}/orders", json.loads(ORDER.read_text()), {**headers, **key})
+    status, _, created = request("POST", f"{api}/orders", order_body(), {**headers, **key})
     if status != 201:
         print(f"POST /orders answered {status}: {created}", file=sys.stderr)
         return 1

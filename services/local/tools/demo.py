@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from typing import Any
 
-from services.local.client import NoStack, load_state, request, wait_for_terminal
-
-ORDER = json.loads((Path(__file__).resolve().parents[2] / "tests" / "e2e" / "order.json").read_text())
-
-SCENARIOS = {
-    "ships": ("tok_visa", "GB"),
-    "payment declined": ("tok_chargeDeclined", "GB"),
-    "destination refused": ("tok_visa", "AU"),
-}
+from services.local.tools.client import NoStack, load_state, request, wait_for_terminal
+from services.local.tools.scenarios import ENDINGS, ending_body
 
 
 def main() -> int:
@@ -26,20 +18,14 @@ def main() -> int:
         return 1
     api = state["api_url"]
 
-    def run(name: str) -> tuple[str, dict]:
-        token, country = SCENARIOS[name]
-        body = {
-            **ORDER,
-            "payment": {"token": token},
-            "shipping_address": {**ORDER["shipping_address"], "country": country},
-        }
-        status, _, created = request("POST", f"{api}/orders", body)
+    def run(name: str) -> tuple[str, dict[str, Any]]:
+        status, _, created = request("POST", f"{api}/orders", ending_body(name))
         if status != 201:
             return name, {"error": created}
         return name, wait_for_terminal(api, created["order_id"])
 
     with ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(run, SCENARIOS))
+        results = list(pool.map(run, ENDINGS))
     for name, order in results:
         print(f"\n{name}: {order.get('order_id')} ends {order.get('status')}")
         for entry in order.get("timeline", []):

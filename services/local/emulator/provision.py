@@ -14,7 +14,7 @@ from typing import Any
 
 from services.shared.topology import Function, Topology, load_topology
 
-CATALOG_FILE = Path(__file__).resolve().parent.parent / "order" / "catalog.json"
+CATALOG_FILE = Path(__file__).resolve().parents[2] / "order" / "catalog.json"
 SENDER = "orders@orderflow.example"
 
 

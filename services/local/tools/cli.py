@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from services.local.client import NoStack, aws_client, load_state, request
+from services.local.tools.client import NoStack, aws_client, load_state, request
 from services.order.adapters import DynamoOrders
 
 

@@ -1,0 +1,1 @@
+"""What the local stack shows people: the terminal console."""

@@ -1,0 +1,1 @@
+"""The AWS emulator (moto) on loopback: server, provisioning, SES mailbox, fault proxy."""

@@ -1,0 +1,1 @@
+"""Function processes: one sandbox each, supervised as Lambda does."""

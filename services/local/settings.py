@@ -1,0 +1,51 @@
+"""What every part of the local stack shares: where it lives, its account and region, its options.
+
+This module imports nothing else from `services.local`: every other part may import it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+DEFAULT_STATE_DIR = REPO_ROOT / ".local"
+STATE_DIR_ENV = "ORDERFLOW_STATE_DIR"
+API_PORT_ENV = "ORDERFLOW_API_PORT"
+AWS_PORT_ENV = "ORDERFLOW_AWS_PORT"
+
+
+def state_dir() -> Path:
+    """Where a running stack keeps its state file, logs and emails (ORDERFLOW_STATE_DIR wins)."""
+    directory = os.environ.get(STATE_DIR_ENV)
+    return Path(directory) if directory else DEFAULT_STATE_DIR
+
+
+@dataclass
+class Options:
+    """How one local stack runs. `make run` fills it from the command line."""
+
+    api_port: int = 3000
+    aws_port: int = 4566
+    state_dir: Path = field(default_factory=state_dir)
+    # Seconds before a failed message is visible again (AWS: the queue's visibility timeout).
+    # Doubled on each further receive, see sources/sqs.py.
+    retry_delay_seconds: float = 1.0
+    api_processes: int = 2
+    quiet: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # Seconds an order may stay in a non-terminal status before the sweeper nudges it,
+    # for every status (AWS: the per-status deadlines in topology.json, minutes).
+    deadline_seconds: int = 20
+    sweep_interval_seconds: float = 5.0
+    # Put the fault-injecting proxy between the functions and the emulator (make chaos).
+    faults: bool = False

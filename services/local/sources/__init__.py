@@ -1,0 +1,1 @@
+"""Event sources: what invokes the functions (SQS queues, DynamoDB streams, schedules)."""

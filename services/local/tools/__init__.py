@@ -1,0 +1,1 @@
+"""Tools for a running local stack: the `orders` CLI, the demo, the smoke test, scenarios."""
