@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv test test-unit lint run demo schemas
+.PHONY: help venv test test-unit lint run demo schemas chaos
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,12 +38,17 @@ test-unit: $(STAMP) ## unit and integration tests only (fast)
 
 schemas: $(STAMP) ## regenerate the committed JSON Schemas and OpenAPI document
 	$(PY) -m services.shared.schemas --write
+	$(PY) -m services.order.openapi --write
 
 run: $(STAMP) ## the whole system on loopback (moto + HTTP API + pollers)
 	$(PY) -m services.local
 
 demo: $(STAMP) ## send three orders to a running `make run` and print their timelines
 	$(PY) -m services.local.tools.demo
+
+CHAOS_ARGS ?=
+chaos: $(STAMP) ## every fault profile, 100 orders each, random seed; writes bench/chaos.json
+	$(PY) -m services.local.chaos $(CHAOS_ARGS)
 
 # --- images (issue 5) ---
 # Lambda container images: Dockerfile.base + images/<service>/Dockerfile; the logic lives in

@@ -40,6 +40,9 @@ locals {
   catalog      = jsondecode(file(local.catalog_path))
 
   lambda_arn_pattern = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${local.prefix}-*"
+
+  # Every status some consumer takes; anything else is unroutable.
+  routed_statuses = sort(distinct(flatten([for f in values(local.functions) : try(f.consumes.statuses, [])])))
 }
 
 # A warning, not an error, so that `terraform validate` works in any workspace.
@@ -75,6 +78,8 @@ module "table" {
   name                = "${local.prefix}-${each.key}"
   hash_key            = each.value.hash_key
   ttl_attribute       = try(each.value.ttl_attribute, null)
+  stream_view_type    = try(each.value.stream, null)
+  indexes             = try(each.value.indexes, {})
   kms_key_arn         = module.kms.key_arn
   deletion_protection = var.table_deletion_protection
 }
@@ -119,7 +124,7 @@ module "service" {
 
   environment = merge(
     { for env, t in each.value.tables : env => module.table[t.table].table_name },
-    each.value.publishes ? { EVENTS_TOPIC_ARN = module.topic.topic_arn } : {},
+    try(each.value.publishes, false) ? { EVENTS_TOPIC_ARN = module.topic.topic_arn } : {},
     try(each.value.sends_email, false) ? {
       EMAIL_SENDER            = var.email_sender
       EMAIL_CONFIGURATION_SET = module.email.configuration_set_name
@@ -133,14 +138,15 @@ module "service" {
 
   tables = {
     for env, t in each.value.tables : env => {
-      arn    = module.table[t.table].table_arn
-      access = t.access
+      arn        = module.table[t.table].table_arn
+      access     = t.access
+      attributes = try(t.attributes, [])
     }
   }
 
   kms_key_arn       = module.kms.key_arn
   topic_arn         = module.topic.topic_arn
-  publish_topic_arn = each.value.publishes ? module.topic.topic_arn : null
+  publish_topic_arn = try(each.value.publishes, false) ? module.topic.topic_arn : null
 
   email = try(each.value.sends_email, false) ? {
     sender                = var.email_sender
@@ -156,8 +162,51 @@ module "service" {
     visibility_timeout_factor = local.topology.visibility_timeout_factor
   } : null
 
+  stream = can(each.value.stream) ? {
+    arn                            = module.table[each.value.stream.table].table_stream_arn
+    batch_size                     = each.value.stream.batch_size
+    maximum_retry_attempts         = each.value.stream.maximum_retry_attempts
+    maximum_record_age_seconds     = each.value.stream.maximum_record_age_seconds
+    bisect_batch_on_function_error = each.value.stream.bisect_batch_on_function_error
+    starting_position              = each.value.stream.starting_position
+    filter_pattern                 = jsonencode(each.value.stream.filter)
+    iterator_age_alarm_ms          = var.iterator_age_alarm_ms
+  } : null
+
+  schedule = can(each.value.schedule) ? { rate_minutes = each.value.schedule.rate_minutes } : null
+
   log_retention_days = var.log_retention_days
   alarm_actions      = var.alarm_actions
+}
+
+module "unroutable" {
+  source = "./modules/unroutable_queue"
+
+  name              = "${local.prefix}-${local.topology.unroutable.queue}"
+  topic_arn         = module.topic.topic_arn
+  routed_statuses   = local.routed_statuses
+  retention_seconds = local.topology.unroutable.retention_seconds
+  kms_key_arn       = module.kms.key_arn
+  alarm_actions     = var.alarm_actions
+}
+
+# The sweeper emits StuckOrders (orders it flagged) as an embedded metric, per run.
+resource "aws_cloudwatch_metric_alarm" "stuck_orders" {
+  for_each = { for name, f in local.functions : name => f if can(f.schedule) }
+
+  alarm_name          = "${local.prefix}-stuck-orders"
+  alarm_description   = "The sweeper flagged orders that stopped moving: `orders stuck`, then the DLQs (README runbook)."
+  namespace           = var.project
+  metric_name         = "StuckOrders"
+  dimensions          = { service = each.key }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
 }
 
 module "api" {

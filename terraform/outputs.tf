@@ -34,6 +34,14 @@ output "dlq_urls" {
   value       = { for name, s in module.service : name => s.dlq_url if s.dlq_url != null }
 }
 
+output "parked_queue_urls" {
+  description = "Queues where messages wait for a person, other than the DLQs: the unroutable queue and each stream consumer's failures."
+  value = merge(
+    { unroutable = module.unroutable.queue_url },
+    { for name, s in module.service : "${name}-failures" => s.failures_queue_url if s.failures_queue_url != null },
+  )
+}
+
 output "queue_urls" {
   description = "Queue URL per consuming function."
   value       = { for name, s in module.service : name => s.queue_url if s.queue_url != null }

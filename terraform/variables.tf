@@ -135,3 +135,9 @@ variable "catalog_path" {
   type        = string
   default     = null
 }
+
+variable "iterator_age_alarm_ms" {
+  description = "Alarm when a stream consumer's oldest unprocessed record is older than this (ms), for 5 minutes."
+  type        = number
+  default     = 60000
+}

@@ -15,6 +15,7 @@ os.environ.update(
     AWS_DEFAULT_REGION="us-east-1",
     AWS_REGION="us-east-1",
     POWERTOOLS_LOG_LEVEL="WARNING",
+    POWERTOOLS_METRICS_NAMESPACE="orderflow",
 )
 
 
@@ -27,6 +28,6 @@ def aws() -> Iterator[dict[str, Any]]:
     from services.local.emulator.provision import provision
 
     with mock_aws():
-        clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses")}
+        clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses", "dynamodbstreams")}
         stack = provision(clients)
         yield {"stack": stack, **clients}

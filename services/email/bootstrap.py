@@ -2,38 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from services.email.adapters import SesSender
+from services.email.adapters import DynamoNotifications, SesSender
 from services.email.service import notify_customer
 from services.shared import aws
-from services.shared.consumer import Wiring
+from services.shared.consumer import Delivery, Wiring
 from services.shared.events import Envelope
-from services.shared.idempotency import Idempotency
 from services.shared.observability import mask_email
 from services.shared.settings import Settings, load_settings
+from services.shared.topology import load_topology
 
 log = Logger(child=True)
 
 
 class EmailSettings(Settings):
-    IDEMPOTENCY_TABLE: str
+    NOTIFICATIONS_TABLE: str
     EMAIL_SENDER: str
     EMAIL_CONFIGURATION_SET: str | None = None
 
 
-def build() -> Wiring:
+def build(**overrides: Any) -> Wiring:
     settings = load_settings(EmailSettings)
-    sender = SesSender(aws.client("ses"), settings.EMAIL_SENDER, settings.EMAIL_CONFIGURATION_SET)
-
-    def handle(event: Envelope[Any]) -> None:
-        message_id = notify_customer(event, sender=sender)
-        # Never the full address in logs.
-        log.info("Email sent", extra={"to": mask_email(event.data.customer.email), "message_id": message_id})
-
-    return Wiring(
-        handle=handle,
-        idempotency=Idempotency(aws.client("dynamodb"), settings.IDEMPOTENCY_TABLE),
+    sender = overrides.get("sender") or SesSender(
+        aws.client("ses", retry=False), settings.EMAIL_SENDER, settings.EMAIL_CONFIGURATION_SET
     )
+    notifications = overrides.get("notifications") or DynamoNotifications(
+        aws.client("dynamodb"),
+        settings.NOTIFICATIONS_TABLE,
+        claim_expires_after=load_topology().function("email").timeout_seconds,
+    )
+
+    def handle(event: Envelope[Any], _delivery: Delivery) -> None:
+        notification, decided = notify_customer(event, sender=sender, notifications=notifications)
+        if not decided:
+            return  # a redelivery, a nudge or a forged copy: this email was settled before
+        # Never the full address in logs.
+        facts = {"to": mask_email(event.data.customer.email), **asdict(notification)}
+        if notification.outcome == "sent":
+            log.info("Email sent", extra=facts)
+        else:
+            log.warning(f"Email {notification.outcome}: it is not sent again", extra=facts)
+
+    return Wiring(handle=handle)

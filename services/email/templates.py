@@ -12,10 +12,12 @@ from services.shared.events import (
     OrderCreated,
     PaymentConfirmed,
     PaymentFailed,
+    PaymentVoided,
     ShipmentError,
     Shipped,
 )
 from services.shared.money import format_money
+from services.shared.references import short_reference
 
 
 @dataclass(frozen=True)
@@ -24,15 +26,13 @@ class Email:
     subject: str
     text: str
     html: str
-
-
-def _reference(order_id: str) -> str:
-    return order_id.removeprefix("ord_")[:8]
+    # SES message tags: the order and the status, for event publishing and for counting sends.
+    tags: tuple[tuple[str, str], ...] = ()
 
 
 def _content(event: Envelope[Any]) -> tuple[str, list[str]]:
     """The subject and the paragraphs for one event."""
-    ref = _reference(event.order_id)
+    ref = short_reference(event.order_id)
     match event:
         case OrderCreated():
             amounts = event.data.amounts
@@ -55,8 +55,9 @@ def _content(event: Envelope[Any]) -> tuple[str, list[str]]:
                 f"{format_money(amounts.total, amounts.currency)}.",
             ]
         case PaymentConfirmed():
-            return f"Payment received for order {ref}", [
-                f"We received your payment of {format_money(event.data.amount, event.data.currency)}.",
+            return f"Payment authorised for order {ref}", [
+                f"Your card has authorised {format_money(event.data.amount, event.data.currency)}. "
+                "The amount is held, not taken: we take it when your order ships.",
                 f"Payment reference: {event.data.payment_reference}.",
             ]
         case PaymentFailed():
@@ -73,7 +74,14 @@ def _content(event: Envelope[Any]) -> tuple[str, list[str]]:
         case ShipmentError():
             return f"We could not ship order {ref}", [
                 f"We could not ship your order: {event.data.reason}.",
-                "Our team will contact you about a refund.",
+                "Nothing has been taken from your card: the amount held for this order will be released.",
+            ]
+        case PaymentVoided():
+            amount = format_money(event.data.amount, event.data.currency)
+            return f"Hold released for order {ref}", [
+                f"The {amount} held on your card for this order has been released.",
+                "You have not been charged.",
+                f"Reference: {event.data.void_reference}.",
             ]
     raise ValueError(f"no email for {event.status}")
 
@@ -88,4 +96,5 @@ def render(event: Envelope[Any]) -> Email:
         + "".join(f"<p>{escape(p)}</p>" for p in [greeting, *paragraphs])
         + f"<p><small>Order {escape(event.order_id)}</small></p></body></html>"
     )
-    return Email(to=str(customer.email), subject=subject, text=text, html=html)
+    tags = (("order", event.order_id), ("status", event.status.value))
+    return Email(to=str(customer.email), subject=subject, text=text, html=html, tags=tags)

@@ -33,6 +33,14 @@ class DynamoInvoices:
         item = dynamo.get(self._client, self._table, {"pk": f"order#{order_id}"})
         return None if item is None else _invoice(item)
 
+    def mark_announced(self, order_id: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"order#{order_id}"}},
+            UpdateExpression="SET announced = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
     def _current(self) -> int:
         item = dynamo.get(self._client, self._table, {"pk": COUNTER_KEY})
         return int(item["value"]) if item else 0
@@ -104,4 +112,5 @@ def _invoice(item: dict[str, Any]) -> Invoice:
         customer=Customer.model_validate(item["customer"]),
         amounts=Amounts.model_validate(item["amounts"]),
         issued_at=item["issued_at"],
+        announced=bool(item.get("announced", False)),
     )

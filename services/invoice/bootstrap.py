@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.invoice.adapters import DynamoInvoices
 from services.invoice.service import issue_invoice
 from services.shared import aws
-from services.shared.consumer import Wiring
-from services.shared.idempotency import Idempotency
+from services.shared.consumer import Delivery, Wiring
+from services.shared.events import OrderCreated
 from services.shared.publishing import SnsPublisher
-from services.shared.settings import PublishingConsumerSettings, load_settings
+from services.shared.settings import PublishingSettings, load_settings
 
 
-class InvoiceSettings(PublishingConsumerSettings):
+class InvoiceSettings(PublishingSettings):
     INVOICES_TABLE: str
 
 
-def build() -> Wiring:
+def build(**overrides: Any) -> Wiring:
     settings = load_settings(InvoiceSettings)
-    dynamodb = aws.client("dynamodb")
-    invoices = DynamoInvoices(dynamodb, settings.INVOICES_TABLE)
-    publisher = SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN)
-    return Wiring(
-        handle=lambda event: issue_invoice(event, invoices=invoices, publisher=publisher),
-        idempotency=Idempotency(dynamodb, settings.IDEMPOTENCY_TABLE),
-    )
+    parts: dict[str, Any] = {
+        "invoices": DynamoInvoices(aws.client("dynamodb"), settings.INVOICES_TABLE),
+        "publisher": SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
+        **overrides,
+    }
+
+    def handle(event: Any, delivery: Delivery) -> None:
+        if not isinstance(event, OrderCreated):
+            raise TypeError(f"invoice takes ORDER_CREATED, not {event.status}")
+        issue_invoice(event, reannounce=delivery.republished, **parts)
+
+    return Wiring(handle=handle)

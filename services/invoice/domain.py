@@ -23,3 +23,4 @@ class Invoice:
     customer: Customer
     amounts: Amounts
     issued_at: str
+    announced: bool = False  # INVOICE_CREATED was published

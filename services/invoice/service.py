@@ -11,7 +11,6 @@ from services.shared.events import (
     InvoiceCreated,
     InvoiceCreatedData,
     OrderCreated,
-    follow_up,
 )
 from services.shared.publishing import EventPublisher
 
@@ -23,23 +22,32 @@ class Invoices(Protocol):
         """Store a new invoice under the next number, atomically; one per order."""
         ...
 
+    def mark_announced(self, order_id: str) -> None: ...
 
-def issue_invoice(event: OrderCreated, *, invoices: Invoices, publisher: EventPublisher) -> InvoiceCreated:
-    # A retry after a failed publish finds the invoice already issued and
-    # republishes the same event (same id), so no number is spent twice.
-    invoice = invoices.for_order(event.order_id) or invoices.issue(
-        event.order_id, event.data.customer, event.data.amounts, event.occurred_at.isoformat()
-    )
-    announced = follow_up(
+
+def issue_invoice(
+    event: OrderCreated, *, invoices: Invoices, publisher: EventPublisher, reannounce: bool = False
+) -> InvoiceCreated | None:
+    """Issue at most one invoice per order, and announce it once. A retry after a failed publish
+    finds the invoice unannounced and publishes the same event (same id, same number); a duplicate
+    delivery finds it announced and does nothing, unless the sweeper asks to `reannounce`."""
+    invoice = invoices.for_order(event.order_id)
+    if invoice is None:
+        invoice = invoices.issue(
+            event.order_id, event.data.customer, event.data.amounts, event.occurred_at.isoformat()
+        )
+    elif invoice.announced and not reannounce:
+        return None
+    announced = InvoiceCreated.following(
         event,
-        InvoiceCreated,
         InvoiceCreatedData(
             invoice_number=invoice.number,
             customer=invoice.customer,
             amounts=invoice.amounts,
-            payment_token=event.data.payment_token,
             shipping_address=event.data.shipping_address,
         ),
     )
     publisher.publish(announced)
-    return announced  # type: ignore[return-value]
+    if not invoice.announced:
+        invoices.mark_announced(event.order_id)
+    return announced

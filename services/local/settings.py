@@ -41,11 +41,16 @@ class Options:
     # Doubled on each further receive, see sources/sqs.py.
     retry_delay_seconds: float = 1.0
     api_processes: int = 2
+    # Batches of one queue in flight at once, each in its own function process (AWS: up to the
+    # mapping's maximum concurrency, 5).
+    consumer_concurrency: int = 2
     quiet: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     # Seconds an order may stay in a non-terminal status before the sweeper nudges it,
     # for every status (AWS: the per-status deadlines in topology.json, minutes).
     deadline_seconds: int = 20
     sweep_interval_seconds: float = 5.0
+    # Seconds the local API Gateway waits for a request's body before answering 408.
+    gateway_read_timeout_seconds: float = 10.0
     # Put the fault-injecting proxy between the functions and the emulator (make chaos).
     faults: bool = False

@@ -23,7 +23,7 @@ from typing import Any
 
 from services.local.bus import Bus
 from services.local.console.text import TextConsole
-from services.local.emulator.mailbox import Mailbox
+from services.local.emulator.faults import FaultProxy
 from services.local.emulator.moto import Emulator, client
 from services.local.emulator.provision import Stack, provision
 from services.local.emulator.tap import Tap
@@ -37,10 +37,13 @@ from services.local.settings import (
     STATE_DIR_ENV,
     Options,
 )
+from services.local.sources.dynamodb_streams import DynamoDbStreamSource
+from services.local.sources.schedules import Schedule
 from services.local.sources.sqs import SqsSource
 from services.shared.topology import load_topology
 
 STATE_FILE_NAME = "stack.json"
+COPY_ATTRIBUTE = "orderflow-copy"
 
 
 class PortTaken(RuntimeError):
@@ -74,10 +77,13 @@ class LocalStack:
         self._threads: list[threading.Thread] = []
         self.functions: dict[str, LambdaFunction] = {}
         self.stack: Stack | None = None
-        self.emulator = Emulator(self.options.aws_port)
+        self.emulator: Emulator | None = None
         self.gateway: Gateway | None = None
         self.endpoint = ""
         self.api_url = ""
+        self.proxy: FaultProxy | None = None
+        self.calls_endpoint = ""
+        self.duplicate_deliveries = False
         self.emails_dir = self.options.state_dir / "emails"
         self.logs_dir = self.options.state_dir / "logs"
 
@@ -102,26 +108,45 @@ class LocalStack:
             for old in directory.iterdir():
                 old.unlink()
 
+        self.emulator = Emulator(options.aws_port, self.emails_dir, self.logs_dir / "emulator.log", self.bus)
         self.endpoint = self.emulator.start()
+        # With faults on, every AWS call of the functions and the event sources goes through the
+        # fault-injecting proxy (make chaos); the stack's own setup and tools talk to moto directly.
+        self.proxy = FaultProxy(self.endpoint, self.bus) if options.faults else None
+        self.calls_endpoint = self.proxy.start() if self.proxy else self.endpoint
         clients = {name: self.client(name) for name in ("dynamodb", "sns", "sqs", "ses")}
         self.stack = provision(clients)
-        tap = Tap(clients["sqs"], clients["sns"], self.stack.topic_arn, self.stack.prefix, self.bus)
+        routed = frozenset(self.topology.routed_statuses)
+        # The console's view of every event costs a subscription and three calls per event:
+        # only when someone watches it.
+        tap = (
+            None
+            if options.quiet
+            else Tap(
+                clients["sqs"], clients["sns"], self.stack.topic_arn, self.stack.prefix, self.bus, routed
+            )
+        )
 
         base_env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))},
             **DUMMY_CREDENTIALS,
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "AWS_ENDPOINT_URL": self.calls_endpoint,
             "PYTHONPATH": str(REPO_ROOT),
+            # Short deadlines, so the sweeper finds a stuck order within a minute (AWS: minutes).
+            "ORDER_DEADLINE_SECONDS": str(options.deadline_seconds),
             **options.extra_env,
         }
         for function in self.topology.functions:
-            env = {**base_env, **self.stack.environment(function)}
+            env = {**base_env, **self.stack.environment(function), "AWS_SDK_UA_APP_ID": function.name}
             self.functions[function.name] = LambdaFunction(
                 function,
                 env["AWS_LAMBDA_FUNCTION_NAME"],
                 env,
-                options.api_processes if function.http else 1,
+                options.api_processes
+                if function.http
+                else options.consumer_concurrency
+                if function.consumes
+                else 1,
                 self.logs_dir / f"{function.name}.log",
                 self.bus,
             )
@@ -134,18 +159,44 @@ class LocalStack:
             source = SqsSource(
                 function,
                 self.functions[function.name],
-                self.client("sqs"),
+                self.source_client("sqs"),
                 self.stack.queue_urls[function.name],
                 self.stack.queue_arns[function.name],
                 retry_delay_seconds=options.retry_delay_seconds,
                 bus=self.bus,
                 dlq_name=f"{function.name}-dlq",
+                on_receive=self._duplicate_once,
             )
-            self._spawn(source.run, name=f"sqs-{function.name}")
-        self._spawn(tap.run, name="tap")
-        self._spawn(Mailbox(self.emails_dir, self.bus).run, name="emails")
+            for poller in range(
+                options.consumer_concurrency
+            ):  # concurrent batches, as the mapping scales out
+                self._spawn(source.run, name=f"sqs-{function.name}-{poller}")
+        for function in self.topology.functions:
+            if function.stream is not None:
+                fn = self.functions[function.name]
+                stream = DynamoDbStreamSource(
+                    function,
+                    fn,
+                    self.source_client("dynamodbstreams"),
+                    self.source_client("sqs"),
+                    self.stack.stream_arns[function.stream.table],
+                    self.stack.parked_urls[f"{function.name}-failures"],
+                    retry_delay_seconds=options.retry_delay_seconds,
+                    bus=self.bus,
+                    function_arn=fn.sandboxes[0].runtime.function_arn,
+                )
+                self._spawn(stream.run, name=f"stream-{function.name}")
+            if function.schedule is not None:
+                schedule = Schedule(
+                    function.name, self.functions[function.name], options.sweep_interval_seconds, self.bus
+                )
+                self._spawn(schedule.run, name=f"schedule-{function.name}")
+        if tap is not None:
+            self._spawn(tap.run, name="tap")
         http = next(f for f in self.topology.functions if f.http)
-        self.gateway = Gateway(self.functions[http.name], options.api_port)
+        self.gateway = Gateway(
+            self.functions[http.name], options.api_port, read_timeout=options.gateway_read_timeout_seconds
+        )
         self.gateway.start()
         self.api_url = self.gateway.url
         self.write_state()
@@ -165,7 +216,10 @@ class LocalStack:
             thread.join(timeout=5)
         for fn in self.functions.values():
             fn.stop()
-        self.emulator.stop()
+        if self.proxy is not None:
+            self.proxy.stop()
+        if self.emulator is not None:
+            self.emulator.stop()
         with contextlib.suppress(FileNotFoundError):
             self.state_file.unlink()
 
@@ -177,7 +231,28 @@ class LocalStack:
         self.stop()
 
     def client(self, name: str) -> Any:
+        """A client for the emulator itself (setup, tools, tests): never through the fault proxy."""
         return client(self.endpoint, name)
+
+    def source_client(self, name: str) -> Any:
+        """A client for an event source: through the fault proxy when there is one (a pause holds
+        the pollers too), marked as the stack's own so faults aimed at functions spare it."""
+        return client(self.calls_endpoint, name)
+
+    def _duplicate_once(self, sqs: Any, queue_url: str, received: list[dict[str, Any]]) -> None:
+        """With `duplicate_deliveries` on, every message is delivered twice: a copy goes back to the
+        queue as a new message, as SNS's at-least-once delivery sometimes does."""
+        if not self.duplicate_deliveries:
+            return
+        for message in received:
+            attributes = message.get("MessageAttributes", {})
+            if COPY_ATTRIBUTE in attributes:
+                continue
+            sqs.send_message(
+                QueueUrl=queue_url,
+                MessageBody=message["Body"],
+                MessageAttributes={**attributes, COPY_ATTRIBUTE: {"DataType": "String", "StringValue": "1"}},
+            )
 
     def write_state(self) -> None:
         """What the `orders` CLI, `make demo` and `make run-image` need to find this stack."""
@@ -189,6 +264,7 @@ class LocalStack:
             "tables": self.stack.tables,
             "queue_urls": self.stack.queue_urls,
             "dlq_urls": self.stack.dlq_urls,
+            "parked_urls": self.stack.parked_urls,
             "topic_arn": self.stack.topic_arn,
             "prefix": self.stack.prefix,
             "emails_dir": str(self.emails_dir),

@@ -1,13 +1,31 @@
-"""DynamoDB implementations of the order service's ports."""
+"""DynamoDB implementations of the order service's ports, and the mapping between the domain
+`Order` and its stored item (also used to read the stream's NEW_IMAGE)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from services.order.domain import OrderNotFound, Product, StatusChange
+from services.order.domain import (
+    DUE_SHARDS,
+    FLAGGED_SHARD,
+    Attention,
+    Order,
+    Payment,
+    PaymentState,
+    Step,
+    due_shard,
+    epoch,
+)
+from services.order.pricing import PricedLine, Product, Quote
+from services.order.service import KeyInFlight, KeyReused, RequestKey, VersionConflict
 from services.shared import dynamo
+from services.shared.events import Address, Customer
+
+DETAILS = ("invoice_number", "tracking_number", "carrier", "failure_reason")
 
 
 class CatalogUnavailable(RuntimeError):
@@ -42,70 +60,253 @@ class DynamoCatalog:
         return found
 
 
+# -- the stored item ---------------------------------------------------------------------
+
+
+def _schedule(order: Order) -> dict[str, Any]:
+    """The sparse index's key: due orders by shard, flagged ones in their own partition."""
+    if order.due_at is not None:
+        return {"due_shard": due_shard(order.order_id), "due_at": order.due_at}
+    if order.attention is not None:
+        return {"due_shard": FLAGGED_SHARD, "due_at": epoch(order.attention.at)}
+    return {}
+
+
+def _payment_item(payment: Payment | None) -> dict[str, Any] | None:
+    if payment is None:
+        return None
+    return {
+        "state": payment.state.value,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "reference": payment.reference,
+        "capture_reference": payment.capture_reference,
+        "void_reference": payment.void_reference,
+        "failure_reason": payment.failure_reason,
+    }
+
+
+def _mutable(order: Order) -> dict[str, Any]:
+    """Every attribute that changes after the order is placed (the outbox aside), None = absent."""
+    return {
+        "status": order.status,
+        "timeline": {s: {"at": step.at, "event_id": step.event_id} for s, step in order.timeline.items()},
+        **{name: order.details.get(name) for name in DETAILS},
+        "payment": _payment_item(order.payment),
+        "payment_token": order.payment_token,
+        "nudged": order.nudged,
+        "attention": None
+        if order.attention is None
+        else {"reason": order.attention.reason, "at": order.attention.at},
+        "due_shard": None,
+        "due_at": None,
+        **_schedule(order),
+    }
+
+
+def order_item(order: Order) -> dict[str, Any]:
+    quote = order.quote
+    return {
+        "order_id": order.order_id,
+        "version": order.version,
+        "created_at": order.created_at,
+        "correlation_id": order.correlation_id,
+        "customer": order.customer.model_dump(mode="json"),
+        "shipping_address": order.shipping_address.model_dump(mode="json"),
+        "currency": quote.currency,
+        "subtotal": quote.subtotal,
+        "tax": quote.tax,
+        "shipping": quote.shipping,
+        "total": quote.total,
+        "items": [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "line_total": line.line_total,
+            }
+            for line in quote.lines
+        ],
+        "outbox": order.outbox,
+        **_mutable(order),
+    }
+
+
+def order_from_item(item: dict[str, Any]) -> Order:
+    """The domain order from a stored item (plain values, as dynamo.from_item returns them)."""
+    payment = item.get("payment")
+    attention = item.get("attention")
+    flagged = item.get("due_shard") == FLAGGED_SHARD
+    return Order(
+        order_id=item["order_id"],
+        created_at=item["created_at"],
+        correlation_id=item["correlation_id"],
+        customer=Customer.model_validate(item["customer"]),
+        shipping_address=Address.model_validate(item["shipping_address"]),
+        quote=Quote(
+            currency=item["currency"],
+            lines=tuple(
+                PricedLine(line["sku"], line["name"], int(line["quantity"]), int(line["unit_price"]))
+                for line in item["items"]
+            ),
+            subtotal=int(item["subtotal"]),
+            tax=int(item["tax"]),
+            shipping=int(item["shipping"]),
+        ),
+        status=item["status"],
+        timeline={s: Step(e["at"], e["event_id"]) for s, e in item.get("timeline", {}).items()},
+        details={name: item[name] for name in DETAILS if item.get(name) is not None},
+        payment=None
+        if payment is None
+        else Payment(
+            state=PaymentState(payment["state"]),
+            amount=int(payment["amount"]),
+            currency=payment["currency"],
+            reference=payment.get("reference"),
+            capture_reference=payment.get("capture_reference"),
+            void_reference=payment.get("void_reference"),
+            failure_reason=payment.get("failure_reason"),
+        ),
+        payment_token=item.get("payment_token"),
+        outbox=item.get("outbox"),
+        due_at=None if flagged or item.get("due_at") is None else int(item["due_at"]),
+        nudged=item.get("nudged"),
+        attention=None if attention is None else Attention(attention["reason"], attention["at"]),
+        version=int(item.get("version", 0)),
+    )
+
+
+# -- the table ----------------------------------------------------------------------------
+
+
 class DynamoOrders:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(
+        self, client: Any, table: str, *, keys_table: str | None = None, due_index: str = "due"
+    ) -> None:
         self._client = client
         self._table = table
+        self._keys_table = keys_table
+        self._due_index = due_index
 
-    def add(self, order: dict[str, Any]) -> None:
-        dynamo.put_new(self._client, self._table, "order_id", order)
-
-    def get(self, order_id: str) -> dict[str, Any] | None:
-        return dynamo.get(self._client, self._table, {"order_id": order_id})
-
-    def list(self, limit: int = 100) -> list[dict[str, Any]]:
-        """For operators (the `orders` CLI): a scan, newest first."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"TableName": self._table}
-        while True:
-            page = self._client.scan(**kwargs)
-            items.extend(dynamo.from_item(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page or len(items) >= limit:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        items.sort(key=lambda order: order["created_at"], reverse=True)
-        return items[:limit]
-
-    def apply(self, order_id: str, change: StatusChange) -> bool:
-        names = {"#t": "timeline", "#st": change.status}
-        values: dict[str, Any] = {":e": dynamo.to_value({"at": change.at, "event_id": change.event_id})}
-        details = []
-        for index, (name, value) in enumerate(sorted(change.details.items())):
-            names[f"#d{index}"] = name
-            values[f":d{index}"] = dynamo.to_value(value)
-            details.append(index)
-        key = {"order_id": {"S": order_id}}
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=key,
-                UpdateExpression="SET #s = :s, #r = :r, #t.#st = :e"
-                + "".join(f", #d{i} = :d{i}" for i in details),
-                ConditionExpression="attribute_exists(order_id) AND #r < :r",
-                ExpressionAttributeNames={**names, "#s": "status", "#r": "status_rank"},
-                ExpressionAttributeValues={
-                    **values,
-                    ":s": {"S": change.status},
-                    ":r": {"N": str(change.rank)},
-                },
+    def add(self, order: Order, key: RequestKey | None = None) -> Order:
+        item = dynamo.to_item(order_item(order))
+        if key is None:
+            self._client.put_item(
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(order_id)"
             )
-            return True
-        except ClientError as error:
-            if not dynamo.is_conditional_failure(error):
-                raise
-        # Stale or duplicate: keep the history, never move the status back.
+            return order
+        if self._keys_table is None:
+            raise RuntimeError("DynamoOrders was built without a request-keys table")
+        for attempt in range(6):
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": item,
+                                "ConditionExpression": "attribute_not_exists(order_id)",
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self._keys_table,
+                                "Item": dynamo.to_item(
+                                    {
+                                        "id": f"key#{key.key_hash}",
+                                        "order_id": order.order_id,
+                                        "request_hash": key.request_hash,
+                                        "expiration": key.expires_at,
+                                    }
+                                ),
+                                "ConditionExpression": "attribute_not_exists(id)",
+                            }
+                        },
+                    ]
+                )
+                return order
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+                if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                    return self._first_use(key)
+                if "TransactionConflict" not in codes:
+                    raise
+                time.sleep(0.05 * 2**attempt)  # the same key is being written by another request
+        raise KeyInFlight(key.key_hash)
+
+    def _first_use(self, key: RequestKey) -> Order:
+        assert self._keys_table is not None
+        stored = dynamo.get(self._client, self._keys_table, {"id": f"key#{key.key_hash}"})
+        if stored is None:
+            raise KeyInFlight(key.key_hash)  # it expired between the write and this read
+        if stored["request_hash"] != key.request_hash:
+            raise KeyReused(key.key_hash)
+        order = self.get(stored["order_id"])
+        if order is None:
+            raise RuntimeError(f"request key {key.key_hash} names a missing order {stored['order_id']}")
+        return order
+
+    def get(self, order_id: str) -> Order | None:
+        item = dynamo.get(self._client, self._table, {"order_id": order_id})
+        return None if item is None else order_from_item(item)
+
+    def save(self, order: Order, *, expected_version: int) -> None:
+        values = {**_mutable(order), "version": expected_version + 1}
+        sets = {name: value for name, value in values.items() if value is not None}
+        removes = [name for name, value in values.items() if value is None]
+        names = {f"#a{i}": name for i, name in enumerate([*sets, *removes])}
+        alias = {name: key for key, name in names.items()}
+        expression = "SET " + ", ".join(f"{alias[n]} = :v{i}" for i, n in enumerate(sets))
+        if removes:
+            expression += " REMOVE " + ", ".join(alias[n] for n in removes)
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key=key,
-                UpdateExpression="SET #t.#st = if_not_exists(#t.#st, :e)"
-                + "".join(f", #d{i} = if_not_exists(#d{i}, :d{i})" for i in details),
-                ConditionExpression="attribute_exists(order_id)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                Key={"order_id": {"S": order.order_id}},
+                UpdateExpression=expression,
+                ConditionExpression="#version = :expected",
+                ExpressionAttributeNames={**names, "#version": "version"},
+                ExpressionAttributeValues={
+                    **{f":v{i}": dynamo.to_value(value) for i, value in enumerate(sets.values())},
+                    ":expected": {"N": str(expected_version)},
+                },
             )
         except ClientError as error:
             if dynamo.is_conditional_failure(error):
-                raise OrderNotFound(order_id) from None
+                raise VersionConflict(order.order_id) from None
             raise
-        return False
+
+    def mark_dispatched(self, order_id: str, status: str) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"order_id": {"S": order_id}},
+                UpdateExpression="REMOVE outbox",
+                ConditionExpression="outbox = :status",
+                ExpressionAttributeValues={":status": {"S": status}},
+            )
+        except ClientError as error:
+            if not dynamo.is_conditional_failure(error):
+                raise  # else: already dispatched by an earlier delivery of the same record
+
+    def overdue(self, now: int) -> Iterator[str]:
+        for shard in range(DUE_SHARDS):
+            yield from self._query_index(f"due#{shard}", now)
+
+    def _query_index(self, shard: str, until: int) -> Iterator[str]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": self._due_index,
+            "KeyConditionExpression": "due_shard = :shard AND due_at <= :until",
+            "ExpressionAttributeValues": {":shard": {"S": shard}, ":until": {"N": str(until)}},
+        }
+        while True:
+            page = self._client.query(**kwargs)
+            for item in page.get("Items", []):
+                yield item["order_id"]["S"]
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,88 +1,113 @@
-"""Wiring for the order service's two entrypoints, built on first invocation."""
+"""Wiring for the order service's entrypoints, built on first invocation.
+
+Each `build_*` reads validated settings and makes the clients; tests pass fakes in instead
+(`build_api(orders=FakeOrders(), ...)`). The entrypoints call the cached ones.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
-    PydanticSerializer,
-)
-
 from services.order.adapters import DynamoCatalog, DynamoOrders
-from services.order.contracts import CreateOrder, OrderCreatedResponse
-from services.order.domain import PricingRules
-from services.order.service import place_order, record_status
+from services.order.domain import Deadlines
+from services.order.pricing import PricingRules
+from services.order.service import Catalog, Orders, record_status
 from services.shared import aws
 from services.shared.consumer import Wiring
-from services.shared.idempotency import Idempotency
-from services.shared.publishing import SnsPublisher
+from services.shared.publishing import EventPublisher, SnsPublisher
 from services.shared.settings import Settings, load_settings
-
-# How long an Idempotency-Key is remembered.
-REQUEST_KEY_TTL_SECONDS = 24 * 3600
+from services.shared.topology import load_topology
 
 
-class ApiSettings(Settings):
+class OrdersSettings(Settings):
     ORDERS_TABLE: str
+    # One deadline for every stage, in seconds: the local stack's short deadlines. Unset in AWS,
+    # where each stage has its own (topology.json deadlines_seconds).
+    ORDER_DEADLINE_SECONDS: int | None = None
+
+
+class ApiSettings(OrdersSettings):
     CATALOG_TABLE: str
-    IDEMPOTENCY_TABLE: str
+    REQUEST_KEYS_TABLE: str
+
+
+class PublishingSettings(OrdersSettings):
     EVENTS_TOPIC_ARN: str
 
 
-class ProjectorSettings(Settings):
-    ORDERS_TABLE: str
+class SweeperSettings(PublishingSettings):
+    POWERTOOLS_METRICS_NAMESPACE: str
+
+
+def deadlines(settings: OrdersSettings) -> Deadlines:
+    declared = load_topology().deadlines_seconds
+    if settings.ORDER_DEADLINE_SECONDS is not None:
+        return Deadlines(dict.fromkeys(declared, settings.ORDER_DEADLINE_SECONDS))
+    return Deadlines(declared)
+
+
+def due_index() -> str:
+    return load_topology().table("orders").indexes[0].name
 
 
 @dataclass(frozen=True)
 class Api:
-    orders: DynamoOrders
-    place: Callable[[CreateOrder, str], OrderCreatedResponse]
-    place_once: Callable[..., OrderCreatedResponse]
-    idempotency: Idempotency
+    catalog: Catalog
+    orders: Orders
+    pricing: PricingRules
+    deadlines: Deadlines
+
+
+def build_api(**overrides: Any) -> Api:
+    settings = load_settings(ApiSettings)
+    dynamodb = aws.client("dynamodb", on_request_path=True)
+    parts: dict[str, Any] = {
+        "catalog": DynamoCatalog(dynamodb, settings.CATALOG_TABLE),
+        "orders": DynamoOrders(
+            dynamodb, settings.ORDERS_TABLE, keys_table=settings.REQUEST_KEYS_TABLE, due_index=due_index()
+        ),
+        "pricing": PricingRules.from_file(),
+        "deadlines": deadlines(settings),
+    }
+    return Api(**{**parts, **overrides})
 
 
 @cache
 def api() -> Api:
-    settings = load_settings(ApiSettings)
-    dynamodb = aws.client("dynamodb")
-    orders = DynamoOrders(dynamodb, settings.ORDERS_TABLE)
-    catalog = DynamoCatalog(dynamodb, settings.CATALOG_TABLE)
-    publisher = SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN)
-    pricing = PricingRules.from_file()
-
-    def place(request: CreateOrder, correlation_id: str) -> OrderCreatedResponse:
-        return place_order(
-            request,
-            catalog=catalog,
-            orders=orders,
-            publisher=publisher,
-            pricing=pricing,
-            correlation_id=correlation_id,
-        )
-
-    def place_keyed(request: dict[str, Any]) -> OrderCreatedResponse:
-        # `request` is {"key", "body", "correlation_id"}: keyed on "key", checked on "body".
-        return place(CreateOrder.model_validate(request["body"]), request["correlation_id"])
-
-    idempotency = Idempotency(
-        dynamodb,
-        settings.IDEMPOTENCY_TABLE,
-        key_jmespath="key",
-        payload_jmespath="body",
-        expires_after_seconds=REQUEST_KEY_TTL_SECONDS,
-    )
-    place_once = idempotency.wrap(
-        place_keyed,
-        data_keyword="request",
-        output_serializer=PydanticSerializer(model=OrderCreatedResponse),
-    )
-    return Api(orders=orders, place=place, place_once=place_once, idempotency=idempotency)
+    return build_api()
 
 
 def projector() -> Wiring:
-    settings = load_settings(ProjectorSettings)
-    orders = DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE)
-    return Wiring(handle=lambda event: record_status(event, orders=orders))
+    settings = load_settings(OrdersSettings)
+    orders = DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index())
+    limits = deadlines(settings)
+    return Wiring(handle=lambda event, _delivery: record_status(event, orders=orders, deadlines=limits))
+
+
+@dataclass(frozen=True)
+class Publishing:
+    orders: Orders
+    publisher: EventPublisher
+    deadlines: Deadlines
+
+
+def build_publishing(settings_type: type[PublishingSettings] = PublishingSettings) -> Publishing:
+    settings = load_settings(settings_type)
+    return Publishing(
+        orders=DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
+        publisher=SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
+        deadlines=deadlines(settings),
+    )
+
+
+@cache
+def relay() -> Publishing:
+    return build_publishing()
+
+
+@cache
+def sweeper() -> tuple[Publishing, str]:
+    settings = load_settings(SweeperSettings)
+    return build_publishing(SweeperSettings), settings.POWERTOOLS_METRICS_NAMESPACE

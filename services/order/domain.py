@@ -1,132 +1,286 @@
-"""Order rules: pricing, destinations, and how the saga's status may move."""
+"""The order and the rules of its saga: which status comes after which, what the payment may
+become, when the order is finished, and when it is overdue. Pure: no AWS, no event shapes.
+
+Two things move independently, each only forward:
+- the fulfilment status: ORDER_CREATED → INVOICE_CREATED → PAYMENT_CONFIRMED | PAYMENT_FAILED
+  → SHIPPED | SHIPMENT_ERROR;
+- the payment: authorized | failed (declined) → captured | voided | failed (capture failed).
+An order is complete when its payment failed, or it shipped and was captured, or its shipment
+failed and the hold was voided. An order whose capture failed needs a person (attention).
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from services.shared.money import percent_of
+from services.order.pricing import Quote
+from services.shared.events import Address, Customer
 
-PRICING_FILE = Path(__file__).resolve().parent / "pricing.json"
+ORDER_CREATED = "ORDER_CREATED"
+INVOICE_CREATED = "INVOICE_CREATED"
+PAYMENT_CONFIRMED = "PAYMENT_CONFIRMED"
+PAYMENT_FAILED = "PAYMENT_FAILED"
+SHIPPED = "SHIPPED"
+SHIPMENT_ERROR = "SHIPMENT_ERROR"
+PAYMENT_CAPTURED = "PAYMENT_CAPTURED"
+PAYMENT_VOIDED = "PAYMENT_VOIDED"
+PAYMENT_CAPTURE_FAILED = "PAYMENT_CAPTURE_FAILED"
 
+# Timeline order. Statuses of equal rank are alternative outcomes of one step: the first wins.
+RANK: dict[str, int] = {
+    ORDER_CREATED: 0,
+    INVOICE_CREATED: 1,
+    PAYMENT_CONFIRMED: 2,
+    PAYMENT_FAILED: 2,
+    SHIPPED: 3,
+    SHIPMENT_ERROR: 3,
+    PAYMENT_CAPTURED: 4,
+    PAYMENT_VOIDED: 4,
+    PAYMENT_CAPTURE_FAILED: 4,
+}
+FULFILMENT = frozenset(
+    {ORDER_CREATED, INVOICE_CREATED, PAYMENT_CONFIRMED, PAYMENT_FAILED, SHIPPED, SHIPMENT_ERROR}
+)
 
-class OrderError(Exception):
-    """A request the domain refuses. `field` is the path of the offending input."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class UnknownProduct(OrderError):
-    pass
-
-
-class UnsupportedCountry(OrderError):
-    pass
+# How many partitions the sparse "due" index spreads overdue-able orders over.
+DUE_SHARDS = 4
+FLAGGED_SHARD = "flagged"
 
 
 class OrderNotFound(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class Product:
-    sku: str
-    name: str
-    unit_price: int
-    active: bool
+class PaymentState(StrEnum):
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class PricedLine:
-    sku: str
-    name: str
-    quantity: int
-    unit_price: int
-
-    @property
-    def line_total(self) -> int:
-        return self.unit_price * self.quantity
-
-
-@dataclass(frozen=True)
-class Quote:
-    currency: str
-    lines: tuple[PricedLine, ...]
-    subtotal: int
-    tax: int
-    shipping: int
-
-    @property
-    def total(self) -> int:
-        return self.subtotal + self.tax + self.shipping
-
-
-@dataclass(frozen=True)
-class PricingRules:
-    currency: str
-    shipping_fee: int
-    free_shipping_threshold: int
-    tax_basis_points: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def from_file(cls, path: Path = PRICING_FILE) -> PricingRules:
-        raw = json.loads(path.read_text())
-        return cls(
-            currency=raw["currency"],
-            shipping_fee=int(raw["shipping_fee"]),
-            free_shipping_threshold=int(raw["free_shipping_threshold"]),
-            tax_basis_points={k: int(v) for k, v in raw["tax_basis_points"].items()},
-        )
-
-    def quote(self, requested: list[tuple[str, int]], products: dict[str, Product], country: str) -> Quote:
-        """Price `(sku, quantity)` lines from the catalog for delivery to `country`."""
-        if country not in self.tax_basis_points:
-            raise UnsupportedCountry(f"we do not deliver to {country}", field="shipping_address.country")
-        lines = []
-        for index, (sku, quantity) in enumerate(requested):
-            product = products.get(sku)
-            if product is None or not product.active:
-                state = "unknown" if product is None else "no longer sold"
-                raise UnknownProduct(f"product {sku} is {state}", field=f"items[{index}].sku")
-            lines.append(PricedLine(sku, product.name, quantity, product.unit_price))
-        subtotal = sum(line.line_total for line in lines)
-        shipping = 0 if subtotal >= self.free_shipping_threshold else self.shipping_fee
-        tax = percent_of(subtotal, self.tax_basis_points[country])
-        return Quote(self.currency, tuple(lines), subtotal, tax, shipping)
-
-
-# The saga only moves forward. Statuses of equal rank are alternative outcomes.
-STATUS_RANK: dict[str, int] = {
-    "ORDER_CREATED": 0,
-    "INVOICE_CREATED": 1,
-    "PAYMENT_CONFIRMED": 2,
-    "PAYMENT_FAILED": 2,
-    "SHIPPED": 3,
-    "SHIPMENT_ERROR": 3,
+_PAYMENT_EFFECT = {
+    PAYMENT_CONFIRMED: PaymentState.AUTHORIZED,
+    PAYMENT_FAILED: PaymentState.FAILED,
+    PAYMENT_CAPTURED: PaymentState.CAPTURED,
+    PAYMENT_VOIDED: PaymentState.VOIDED,
+    PAYMENT_CAPTURE_FAILED: PaymentState.FAILED,
 }
-TERMINAL_STATUSES = frozenset({"PAYMENT_FAILED", "SHIPPED", "SHIPMENT_ERROR"})
 
 
 @dataclass(frozen=True)
-class StatusChange:
-    """What one downstream event records on the order."""
+class Payment:
+    """What the order knows of its money: the hold, and what became of it."""
+
+    state: PaymentState
+    amount: int
+    currency: str
+    reference: str | None = None  # the authorisation
+    capture_reference: str | None = None
+    void_reference: str | None = None
+    failure_reason: str | None = None
+
+    @property
+    def captured_amount(self) -> int:
+        return self.amount if self.state is PaymentState.CAPTURED else 0
+
+
+@dataclass(frozen=True)
+class Step:
+    at: str  # ISO-8601, when the event occurred
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of the saga, as the order records it (what a downstream event tells it)."""
 
     status: str
     at: str
     event_id: str
-    details: dict[str, Any]
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attention:
+    reason: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Seconds an order may stay in each non-terminal stage (topology.json deadlines_seconds)."""
+
+    seconds: Mapping[str, int]
+
+    def after(self, stage: str) -> int:
+        return self.seconds.get(stage, max(self.seconds.values(), default=300))
+
+
+def new_order_id() -> str:
+    """128 random bits: unguessable, and URL-safe."""
+    return "ord_" + secrets.token_hex(16)
+
+
+def due_shard(order_id: str) -> str:
+    digest = hashlib.sha256(order_id.encode()).digest()
+    return f"due#{digest[0] % DUE_SHARDS}"
+
+
+def epoch(at: str) -> int:
+    return int(datetime.fromisoformat(at).timestamp())
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    created_at: str
+    correlation_id: str
+    customer: Customer
+    shipping_address: Address
+    quote: Quote
+    status: str = ORDER_CREATED
+    timeline: Mapping[str, Step] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)  # invoice_number, tracking_number, ...
+    payment: Payment | None = None
+    payment_token: str | None = None  # kept only until the payment is decided
+    outbox: str | None = None  # a status whose event is yet to be published
+    due_at: int | None = None  # epoch seconds; None once complete or flagged
+    nudged: str | None = None  # the stage whose event the sweeper re-published
+    attention: Attention | None = None
+    version: int = 0
+
+    # -- placing --------------------------------------------------------------------
+    @classmethod
+    def place(
+        cls,
+        *,
+        order_id: str,
+        quote: Quote,
+        customer: Customer,
+        shipping_address: Address,
+        payment_token: str,
+        correlation_id: str,
+        event_id: str,
+        at: str,
+        deadlines: Deadlines,
+    ) -> Order:
+        """A new order whose ORDER_CREATED is pending publication (the outbox)."""
+        return cls(
+            order_id=order_id,
+            created_at=at,
+            correlation_id=correlation_id,
+            customer=customer,
+            shipping_address=shipping_address,
+            quote=quote,
+            timeline={ORDER_CREATED: Step(at, event_id)},
+            payment_token=payment_token,
+            outbox=ORDER_CREATED,
+            due_at=epoch(at) + deadlines.after(ORDER_CREATED),
+            version=1,
+        )
+
+    # -- where it stands --------------------------------------------------------------
+    @property
+    def complete(self) -> bool:
+        state = self.payment.state if self.payment else None
+        return (
+            self.status == PAYMENT_FAILED
+            or (self.status == SHIPPED and state is PaymentState.CAPTURED)
+            or (self.status == SHIPMENT_ERROR and state is PaymentState.VOIDED)
+        )
 
     @property
-    def rank(self) -> int:
-        return STATUS_RANK[self.status]
+    def stage(self) -> str:
+        """What the order waits on, named by the status whose event would move it on."""
+        return self.status
+
+    @property
+    def last_step(self) -> tuple[str, Step]:
+        status = self.stage
+        return status, self.timeline[status]
+
+    def overdue(self, now: int) -> bool:
+        return self.due_at is not None and self.due_at <= now
+
+    def history(self) -> list[tuple[str, Step]]:
+        """The timeline in saga order."""
+        return sorted(self.timeline.items(), key=lambda item: (RANK[item[0]], item[1].at))
+
+    # -- moving on ----------------------------------------------------------------------
+    def record(self, progress: Progress, deadlines: Deadlines) -> Order | None:
+        """The order after `progress`; None when it changes nothing (a duplicate, a stale or
+        conflicting outcome). Status and payment only ever move forward."""
+        status = progress.status
+        if status not in RANK or status == ORDER_CREATED:
+            raise ValueError(f"{status} is not a downstream status")
+        if any(RANK[seen] == RANK[status] for seen in self.timeline):
+            return None  # this step already has its outcome (this one, or an alternative)
+        changes: dict[str, Any] = {
+            "timeline": {**self.timeline, status: Step(progress.at, progress.event_id)},
+        }
+        if status in FULFILMENT and RANK[status] > RANK[self.status]:
+            changes["status"] = status
+        details = {k: v for k, v in progress.details.items() if k in _DETAIL_KEYS}
+        changes["details"] = {**details, **self.details}  # the first value of each detail stays
+        if status in _PAYMENT_EFFECT:
+            changes["payment"] = self._paid(status, progress)
+            changes["payment_token"] = None  # the payment is decided: the token is not needed
+        moved = replace(self, **changes)
+        return moved._rescheduled(stage_before=self.stage, at=progress.at, deadlines=deadlines)
+
+    def _paid(self, status: str, progress: Progress) -> Payment:
+        facts = progress.details
+        state = _PAYMENT_EFFECT[status]
+        current = self.payment
+        amount = int(facts.get("amount", current.amount if current else self.quote.total))
+        currency = str(facts.get("currency", current.currency if current else self.quote.currency))
+        base = current or Payment(state=state, amount=amount, currency=currency)
+        if status in (PAYMENT_CONFIRMED, PAYMENT_FAILED) and current is not None:
+            # The settlement arrived first: keep its state, add the authorisation's facts.
+            return replace(current, reference=current.reference or facts.get("payment_reference"))
+        return replace(
+            base,
+            state=state,
+            amount=amount,
+            currency=currency,
+            reference=base.reference or facts.get("payment_reference"),
+            capture_reference=facts.get("capture_reference", base.capture_reference),
+            void_reference=facts.get("void_reference", base.void_reference),
+            failure_reason=facts.get("reason", base.failure_reason) if state is PaymentState.FAILED else None,
+        )
+
+    def _rescheduled(self, *, stage_before: str, at: str, deadlines: Deadlines) -> Order:
+        """Due date and attention after a change.
+
+        - The capture failed: the order needs a person, with the reason; nothing is due.
+        - Complete: nothing is due, and any earlier flag is lifted.
+        - A new stage: a fresh deadline, counted from the event that began it.
+        - The same stage (an out-of-order payment event): the schedule stands.
+        """
+        if self.payment is not None and PAYMENT_CAPTURE_FAILED in self.timeline:
+            reason = f"the payment could not be captured: {self.payment.failure_reason or 'unknown reason'}"
+            return replace(self, due_at=None, nudged=None, attention=self.attention or Attention(reason, at))
+        if self.complete:
+            return replace(self, due_at=None, nudged=None, attention=None)
+        if self.stage != stage_before:
+            return replace(self, due_at=epoch(at) + deadlines.after(self.stage), nudged=None, attention=None)
+        return self
+
+    def dispatched(self) -> Order:
+        return replace(self, outbox=None)
+
+    def nudge(self, now: int, deadlines: Deadlines) -> Order:
+        """The sweeper re-published the stage's event: give it one more deadline."""
+        return replace(self, nudged=self.stage, due_at=now + deadlines.after(self.stage))
+
+    def flag(self, reason: str, at: str) -> Order:
+        return replace(self, due_at=None, attention=Attention(reason, at))
 
 
-def timeline(entries: dict[str, dict[str, str]]) -> list[dict[str, str]]:
-    """The order's history, in saga order."""
-    ordered = sorted(entries.items(), key=lambda kv: (STATUS_RANK[kv[0]], kv[1]["at"]))
-    return [{"status": status, "at": entry["at"]} for status, entry in ordered]
+_DETAIL_KEYS = frozenset({"invoice_number", "tracking_number", "carrier", "failure_reason"})

@@ -1,35 +1,77 @@
-"""Order use cases: place an order, read it, and project the saga's statuses onto it."""
+"""Order use cases: place an order, read it, project the saga onto it, publish what it has to
+announce (the relay), and find the orders that stopped moving (the sweeper)."""
 
 from __future__ import annotations
 
-import secrets
-import uuid
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from services.order.contracts import CreateOrder, OrderCreatedResponse, OrderView
+from services.order.announcements import announcement
+from services.order.contracts import CreateOrder
 from services.order.domain import (
-    STATUS_RANK,
+    Deadlines,
+    Order,
     OrderNotFound,
-    PricingRules,
-    Product,
-    StatusChange,
-    timeline,
+    Progress,
+    new_order_id,
 )
+from services.order.pricing import PricingRules, Product
 from services.shared.events import (
-    Amounts,
     Envelope,
     InvoiceCreated,
-    Line,
-    OrderCreated,
-    OrderCreatedData,
+    PaymentCaptured,
+    PaymentCaptureFailed,
     PaymentConfirmed,
     PaymentFailed,
+    PaymentVoided,
     ShipmentError,
     Shipped,
     Status,
-    now,
+    event_id_for,
 )
 from services.shared.publishing import EventPublisher
+
+# How long an Idempotency-Key is remembered.
+REQUEST_KEY_TTL_SECONDS = 24 * 3600
+_SAVE_ATTEMPTS = 8
+
+
+class KeyReused(Exception):
+    """The Idempotency-Key was used before with another request body."""
+
+
+class KeyInFlight(Exception):
+    """Another request with the same Idempotency-Key is being written right now."""
+
+
+class VersionConflict(Exception):
+    """The order changed since it was read."""
+
+
+class Contention(RuntimeError):
+    """The order kept changing under us: transient, the message is retried."""
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """An Idempotency-Key, stored hashed, with the hash of the request it was first used with."""
+
+    key_hash: str
+    request_hash: str
+    expires_at: int
+
+    @classmethod
+    def of(cls, key: str, request: CreateOrder, now: datetime) -> RequestKey:
+        canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return cls(
+            key_hash=hashlib.sha256(key.encode()).hexdigest(),
+            request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+            expires_at=int(now.timestamp()) + REQUEST_KEY_TTL_SECONDS,
+        )
 
 
 class Catalog(Protocol):
@@ -37,18 +79,31 @@ class Catalog(Protocol):
 
 
 class Orders(Protocol):
-    def add(self, order: dict[str, Any]) -> None: ...
+    def add(self, order: Order, key: RequestKey | None = None) -> Order:
+        """Store a new order in one write, with its key if any. With a key already used for the
+        same request: the order stored then. Raises KeyReused / KeyInFlight."""
+        ...
 
-    def get(self, order_id: str) -> dict[str, Any] | None: ...
+    def get(self, order_id: str) -> Order | None: ...
 
-    def apply(self, order_id: str, change: StatusChange) -> bool:
-        """Record `change`; move the status only forward. False when it did not move."""
+    def save(self, order: Order, *, expected_version: int) -> None:
+        """Store the order's new state if it is still at `expected_version` (VersionConflict)."""
+        ...
+
+    def mark_dispatched(self, order_id: str, status: str) -> None:
+        """The outbox's event for `status` was published: clear it (if it is still that one)."""
+        ...
+
+    def overdue(self, now: int) -> Iterable[str]:
+        """Ids of orders due at or before `now` (an index query; may include ones just moved on)."""
         ...
 
 
-def new_order_id() -> str:
-    """128 random bits: unguessable, and URL-safe."""
-    return "ord_" + secrets.token_hex(16)
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- placing and reading --------------------------------------------------------------
 
 
 def place_order(
@@ -56,94 +111,163 @@ def place_order(
     *,
     catalog: Catalog,
     orders: Orders,
-    publisher: EventPublisher,
     pricing: PricingRules,
+    deadlines: Deadlines,
     correlation_id: str,
-) -> OrderCreatedResponse:
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Price the request and store the order with its pending ORDER_CREATED, in one write."""
+    now = now or utcnow()
     products = catalog.products({item.sku for item in request.items})
     quote = pricing.quote(
-        [(item.sku, item.quantity) for item in request.items],
-        products,
-        request.shipping_address.country,
+        [(item.sku, item.quantity) for item in request.items], products, request.shipping_address.country
     )
     order_id = new_order_id()
-    event = OrderCreated(
-        event_id=str(uuid.uuid4()),
-        occurred_at=now(),
+    order = Order.place(
         order_id=order_id,
+        quote=quote,
+        customer=request.customer,
+        shipping_address=request.shipping_address,
+        payment_token=request.payment.token,
         correlation_id=correlation_id,
-        data=OrderCreatedData(
-            customer=request.customer,
-            items=[
-                Line(
-                    sku=line.sku,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    line_total=line.line_total,
-                )
-                for line in quote.lines
-            ],
-            shipping_address=request.shipping_address,
-            amounts=Amounts(
-                currency=quote.currency,
-                subtotal=quote.subtotal,
-                tax=quote.tax,
-                shipping=quote.shipping,
-                total=quote.total,
-            ),
-            payment_token=request.payment.token,
-        ),
+        event_id=event_id_for(order_id, Status.ORDER_CREATED),
+        at=now.isoformat(),
+        deadlines=deadlines,
     )
-    at = event.occurred_at.isoformat()
-    record: dict[str, Any] = {
-        "order_id": order_id,
-        "status": Status.ORDER_CREATED.value,
-        "status_rank": STATUS_RANK[Status.ORDER_CREATED],
-        "created_at": at,
-        "correlation_id": correlation_id,
-        "customer": request.customer.model_dump(mode="json"),
-        "shipping_address": request.shipping_address.model_dump(mode="json"),
-        **event.data.amounts.model_dump(),
-        "items": [line.model_dump() for line in event.data.items],
-        "timeline": {Status.ORDER_CREATED.value: {"at": at, "event_id": event.event_id}},
-    }
-    orders.add(record)
-    publisher.publish(event)
-    return OrderCreatedResponse.model_validate(record)
+    key = RequestKey.of(idempotency_key, request, now) if idempotency_key else None
+    return orders.add(order, key)
 
 
-def get_order(order_id: str, *, orders: Orders) -> OrderView:
-    record = orders.get(order_id)
-    if record is None:
+def get_order(order_id: str, *, orders: Orders) -> Order:
+    order = orders.get(order_id)
+    if order is None:
         raise OrderNotFound(order_id)
-    return OrderView.model_validate({**record, "timeline": timeline(record["timeline"])})
+    return order
 
 
-def status_change(event: Envelope[Any]) -> StatusChange:
+# -- projecting the saga ----------------------------------------------------------------
+
+
+def progress_of(event: Envelope[Any]) -> Progress:
     """What a downstream event records on the order."""
     details: dict[str, Any]
     match event:
         case InvoiceCreated():
             details = {"invoice_number": event.data.invoice_number}
         case PaymentConfirmed():
-            details = {"payment_reference": event.data.payment_reference}
+            details = {
+                "payment_reference": event.data.payment_reference,
+                "amount": event.data.amount,
+                "currency": event.data.currency,
+            }
         case PaymentFailed():
-            details = {"failure_reason": event.data.reason}
+            details = {"failure_reason": event.data.reason, "reason": event.data.reason}
         case Shipped():
             details = {"tracking_number": event.data.tracking_number, "carrier": event.data.carrier}
         case ShipmentError():
             details = {"failure_reason": event.data.reason}
+        case PaymentCaptured():
+            details = {
+                "capture_reference": event.data.capture_reference,
+                "amount": event.data.amount,
+                "currency": event.data.currency,
+            }
+        case PaymentVoided():
+            details = {
+                "void_reference": event.data.void_reference,
+                "amount": event.data.amount,
+                "currency": event.data.currency,
+            }
+        case PaymentCaptureFailed():
+            details = {
+                "reason": event.data.reason,
+                "amount": event.data.amount,
+                "currency": event.data.currency,
+            }
         case _:
             raise ValueError(f"{event.status} is not projected onto orders")
-    return StatusChange(
-        status=event.status.value,
-        at=event.occurred_at.isoformat(),
-        event_id=event.event_id,
-        details=details,
+    return Progress(
+        status=event.status.value, at=event.occurred_at.isoformat(), event_id=event.event_id, details=details
     )
 
 
-def record_status(event: Envelope[Any], *, orders: Orders) -> bool:
-    """Project one downstream event. Duplicates and stale events never move it backwards."""
-    return orders.apply(event.order_id, status_change(event))
+def _update(orders: Orders, order_id: str, change: Any) -> bool:
+    """Read, change, write if unchanged meanwhile; again on a conflict. False: nothing changed."""
+    for _ in range(_SAVE_ATTEMPTS):
+        order = orders.get(order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        changed = change(order)
+        if changed is None:
+            return False
+        try:
+            orders.save(changed, expected_version=order.version)
+            return True
+        except VersionConflict:
+            continue
+    raise Contention(f"order {order_id} kept changing; giving up for now")
+
+
+def record_status(event: Envelope[Any], *, orders: Orders, deadlines: Deadlines) -> bool:
+    """Project one downstream event. Duplicates and stale events change nothing."""
+    progress = progress_of(event)
+    return _update(orders, event.order_id, lambda order: order.record(progress, deadlines))
+
+
+# -- the relay: publishing what the outbox holds -------------------------------------------
+
+
+def relay(order: Order, *, orders: Orders, publisher: EventPublisher) -> bool:
+    """Publish the order's pending event, then clear the outbox. False: nothing was pending."""
+    if order.outbox is None:
+        return False
+    publisher.publish(announcement(order, order.outbox))
+    orders.mark_dispatched(order.order_id, order.outbox)
+    return True
+
+
+# -- the sweeper: nudging the stuck, flagging the hopeless ---------------------------------
+
+
+@dataclass(frozen=True)
+class Sweep:
+    nudged: tuple[str, ...]
+    flagged: tuple[str, ...]
+
+
+def sweep(
+    *, orders: Orders, publisher: EventPublisher, deadlines: Deadlines, now: datetime | None = None
+) -> Sweep:
+    """For each overdue order: re-publish its stage's event once; if it is still overdue after
+    that, flag it for a person, with the reason."""
+    now = now or utcnow()
+    moment = int(now.timestamp())
+    nudged: list[str] = []
+    flagged: list[str] = []
+    for order_id in orders.overdue(moment):
+        order = orders.get(order_id)
+        if order is None or not order.overdue(moment):
+            continue  # it moved on since the index saw it
+        stage = order.stage
+        if order.nudged == stage:
+            waited = moment - int(datetime.fromisoformat(order.timeline[stage].at).timestamp())
+            reason = (
+                f"no progress from {stage} for {waited} s, even after its event was published again; "
+                "look for its messages in the dead-letter queues"
+            )
+            if _save_if_unchanged(orders, order, order.flag(reason, now.isoformat())):
+                flagged.append(order_id)
+            continue
+        publisher.publish(announcement(order, stage), republished=True)
+        if _save_if_unchanged(orders, order, order.nudge(moment, deadlines)):
+            nudged.append(order_id)
+    return Sweep(tuple(nudged), tuple(flagged))
+
+
+def _save_if_unchanged(orders: Orders, before: Order, after: Order) -> bool:
+    try:
+        orders.save(after, expected_version=before.version)
+        return True
+    except VersionConflict:
+        return False  # it moved on while we looked: the next sweep sees it afresh

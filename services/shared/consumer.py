@@ -1,7 +1,7 @@
 """The SQS side of every consumer: partial batch responses, parsing, logging context.
 
-A handler module builds one `SqsConsumer` at import (no AWS, no settings) and
-calls `process` per invocation. The service wiring is built on the first call.
+A handler module builds one `SqsConsumer` at import (no AWS, no settings) and calls `process`
+per invocation. The service wiring is built on the first call.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from services.shared.events import parse_event
-from services.shared.idempotency import Idempotency
+from services.shared.events import Envelope, parse_event
+from services.shared.publishing import REPUBLISHED_ATTRIBUTE
 from services.shared.topology import load_topology
 
 
@@ -33,25 +33,30 @@ class UnexpectedEvent(ValueError):
 
 
 @dataclass(frozen=True)
-class Wiring:
-    """What bootstrap builds for a consumer: the use case and its idempotency guard."""
+class Delivery:
+    """How an event reached the consumer."""
 
-    handle: Callable[[Any], object]
-    idempotency: Idempotency | None = None
+    republished: bool  # published again on purpose (the sweeper): announce the outcome again
+    attempt: int  # SQS's receive count
+
+
+Handle = Callable[[Envelope[Any], Delivery], object]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What bootstrap builds for a consumer: the use case. Each use case guards its own effect
+    with a conditional write (an invoice per order, a payment per invoice, a claim per email),
+    keyed on the order and not on the message: redeliveries and forged copies change nothing."""
+
+    handle: Handle
 
 
 class SqsConsumer:
-    def __init__(
-        self,
-        *,
-        function: str,
-        logger: Logger,
-        build: Callable[[], Wiring],
-    ) -> None:
+    def __init__(self, *, function: str, logger: Logger, build: Callable[[], Wiring]) -> None:
         self.function = function
         self.logger = logger
         self._build = build
-        self._handle: Callable[..., object] | None = None
         self._wiring: Wiring | None = None
 
     @property
@@ -60,31 +65,20 @@ class SqsConsumer:
         consumes = load_topology().function(self.function).consumes
         return frozenset(consumes.statuses if consumes else ())
 
-    def _ready(self) -> tuple[Wiring, Callable[..., object]]:
-        if self._wiring is None or self._handle is None:
-            wiring = self._build()
-
-            def handle(*, event: Any) -> None:
-                # The use case's return value is not kept: the idempotency
-                # record only marks the event as done.
-                wiring.handle(event)
-
-            if wiring.idempotency is not None:
-                handle = wiring.idempotency.wrap(handle, data_keyword="event")
-            self._wiring, self._handle = wiring, handle
-        return self._wiring, self._handle
+    def _ready(self) -> Wiring:
+        if self._wiring is None:
+            self._wiring = self._build()
+        return self._wiring
 
     def reset(self) -> None:
         """Forget the wiring (tests that change the environment call this)."""
-        self._wiring = self._handle = None
+        self._wiring = None
 
     def process(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        wiring, handle = self._ready()
-        if wiring.idempotency is not None:
-            wiring.idempotency.config.register_lambda_context(context)
+        wiring = self._ready()
 
         def record_handler(record: SQSRecord) -> None:
-            self._process_record(record, handle)
+            self._process_record(record, wiring.handle)
 
         # A processor per invocation: it holds the batch's results, so it is never shared.
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -94,7 +88,7 @@ class SqsConsumer:
             )
         )
 
-    def _process_record(self, record: SQSRecord, handle: Callable[..., object]) -> None:
+    def _process_record(self, record: SQSRecord, handle: Handle) -> None:
         try:
             event = parse_event(record.body)
         except ValidationError as error:
@@ -104,18 +98,26 @@ class SqsConsumer:
                 extra={"message_id": record.message_id, "errors": error.error_count()},
             )
             raise PoisonMessage(f"message {record.message_id} is not a valid event") from None
+        attribute = record.message_attributes[REPUBLISHED_ATTRIBUTE]  # None when absent
+        republished = attribute is not None and attribute.string_value == "true"
+        delivery = Delivery(
+            republished=republished,
+            attempt=int(record.attributes.approximate_receive_count or 1),
+        )
         with self.logger.append_context_keys(
             order_id=event.order_id,
             correlation_id=event.correlation_id,
             event_id=event.event_id,
             status=event.status.value,
+            message_id=record.message_id,
+            attempt=delivery.attempt,
         ):
             if event.status.value not in self.accepts:
                 self.logger.error("Unexpected status for this consumer")
                 raise UnexpectedEvent(event.status.value)
             try:
-                handle(event=event)
+                handle(event, delivery)
             except Exception:
                 self.logger.exception("Record failed; SQS will retry it")
                 raise
-            self.logger.info("Record processed")
+            self.logger.info("Record processed", extra={"republished": delivery.republished})

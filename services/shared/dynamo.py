@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 RecordT = TypeVar("RecordT", bound="DataclassInstance")
+T = TypeVar("T")
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -101,3 +104,31 @@ class OrderKeyedRecords(Generic[RecordT]):
                 raise RuntimeError(f"{self._table}: conflict on {data['order_id']} but no item") from conflict
             return existing
         return record
+
+
+_TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+    }
+)
+
+
+def persistently(write: Callable[[], T], attempts: int = 5, pause: float = 0.05) -> T:
+    """Run a write that must land (the record of an effect already done), retrying throttling,
+    server errors and broken connections beyond what the SDK did, with a growing pause."""
+    for attempt in range(attempts):
+        try:
+            return write()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in _TRANSIENT_CODES or attempt == attempts - 1:
+                raise
+        except (BotoCoreError, ConnectionError):
+            if attempt == attempts - 1:
+                raise
+        time.sleep(pause * 2**attempt)
+    raise AssertionError("unreachable")

@@ -6,9 +6,13 @@ from typing import Any, Protocol
 
 from services.shared.events import Envelope
 
+# A message attribute set when an event is published again on purpose (the sweeper's nudge):
+# consumers that already handled the event announce their outcome again instead of dropping it.
+REPUBLISHED_ATTRIBUTE = "republished"
+
 
 class EventPublisher(Protocol):
-    def publish(self, event: Envelope[Any]) -> None: ...
+    def publish(self, event: Envelope[Any], *, republished: bool = False) -> None: ...
 
 
 class SnsPublisher:
@@ -18,14 +22,15 @@ class SnsPublisher:
         self._sns = sns_client
         self._topic_arn = topic_arn
 
-    def publish(self, event: Envelope[Any]) -> None:
-        # Any ClientError propagates: a failed publish is transient, and the
-        # consumer's message is retried (the event id is stable across retries).
+    def publish(self, event: Envelope[Any], *, republished: bool = False) -> None:
+        # Any ClientError propagates: a failed publish is transient, and the step is retried
+        # (the event id is derived from the order and status, so a retry publishes the same event).
+        attributes = {
+            "status": {"DataType": "String", "StringValue": event.status.value},
+            "correlation_id": {"DataType": "String", "StringValue": event.correlation_id},
+        }
+        if republished:
+            attributes[REPUBLISHED_ATTRIBUTE] = {"DataType": "String", "StringValue": "true"}
         self._sns.publish(
-            TopicArn=self._topic_arn,
-            Message=event.model_dump_json(),
-            MessageAttributes={
-                "status": {"DataType": "String", "StringValue": event.status.value},
-                "correlation_id": {"DataType": "String", "StringValue": event.correlation_id},
-            },
+            TopicArn=self._topic_arn, Message=event.model_dump_json(), MessageAttributes=attributes
         )

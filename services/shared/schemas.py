@@ -1,7 +1,7 @@
-"""Generate the committed JSON Schemas (one per event) and the OpenAPI document.
+"""Generate the committed JSON Schemas of the events (one per status).
 
 python -m services.shared.schemas --write   # regenerate (make schemas)
-python -m services.shared.schemas --check   # exit 1 when the files drifted
+python -m services.shared.schemas           # exit 1 when the files drifted
 """
 
 from __future__ import annotations
@@ -14,39 +14,39 @@ from pathlib import Path
 from services.shared.events import EVENT_TYPES
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-OPENAPI_FILE = Path(__file__).resolve().parent.parent / "order" / "openapi.json"
+
+
+def render(document: object) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 def documents() -> dict[Path, str]:
-    from services.order.api import openapi_document
-
-    docs = {
-        SCHEMA_DIR / f"{status.value}.schema.json": model.model_json_schema()
+    return {
+        SCHEMA_DIR / f"{status.value}.schema.json": render(model.model_json_schema())
         for status, model in EVENT_TYPES.items()
     }
-    docs[OPENAPI_FILE] = openapi_document()
-    return {path: json.dumps(doc, indent=2, sort_keys=True) + "\n" for path, doc in docs.items()}
 
 
-def drifted() -> list[Path]:
-    return [p for p, text in documents().items() if not p.exists() or p.read_text() != text]
+def drifted(docs: dict[Path, str] | None = None) -> list[Path]:
+    docs = documents() if docs is None else docs
+    return [p for p, text in docs.items() if not p.exists() or p.read_text() != text]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def write_or_check(docs: dict[Path, str], argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="write the generated documents, or check them")
     parser.add_argument("--write", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.write:
-        SCHEMA_DIR.mkdir(exist_ok=True)
-        for path, text in documents().items():
+        for path, text in docs.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
         return 0
-    stale = drifted()
+    stale = drifted(docs)
     for path in stale:
         print(f"out of date: {path}; run `make schemas`", file=sys.stderr)
     return 1 if stale else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(write_or_check(documents()))

@@ -36,8 +36,7 @@ def load_settings(settings_type: type[SettingsT]) -> SettingsT:
         raise ConfigurationError(f"{settings_type.__name__}: " + "; ".join(problems)) from None
 
 
-class PublishingConsumerSettings(Settings):
-    """What every consumer that publishes a follow-up event needs."""
+class PublishingSettings(Settings):
+    """What every function that publishes to the topic needs."""
 
-    IDEMPOTENCY_TABLE: str
     EVENTS_TOPIC_ARN: str

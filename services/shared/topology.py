@@ -15,7 +15,8 @@ TOPOLOGY_FILE = Path(__file__).resolve().parent.parent / "topology.json"
 class TableAccess:
     env_var: str
     table: str
-    access: str
+    access: str  # read | read_write
+    attributes: tuple[str, ...] = ()  # when set, the only attributes the function may read
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,24 @@ class Consumption:
     batch_size: int
     max_receive_count: int
     max_concurrency: int
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """A DynamoDB stream that invokes the function (Lambda's stream event source mapping)."""
+
+    table: str
+    batch_size: int
+    maximum_retry_attempts: int
+    maximum_record_age_seconds: int
+    bisect_batch_on_function_error: bool
+    starting_position: str
+    filter: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    rate_minutes: int
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,15 @@ class Function:
     tables: tuple[TableAccess, ...]
     consumes: Consumption | None
     visibility_timeout_seconds: int
+    stream: StreamSource | None = None
+    schedule: Schedule | None = None
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    hash_key: str
+    range_key: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,14 @@ class Table:
     name: str
     hash_key: str
     ttl_attribute: str | None
+    stream: str | None = None  # the stream view type, e.g. NEW_IMAGE
+    indexes: tuple[Index, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unroutable:
+    queue: str
+    retention_seconds: int
 
 
 @dataclass(frozen=True)
@@ -54,6 +90,8 @@ class Topology:
     statuses: tuple[str, ...]
     tables: tuple[Table, ...]
     functions: tuple[Function, ...]
+    deadlines_seconds: dict[str, int]
+    unroutable: Unroutable
 
     @property
     def consumers(self) -> tuple[Function, ...]:
@@ -65,12 +103,25 @@ class Topology:
                 return function
         raise KeyError(name)
 
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(name)
+
     def consumers_of(self, status: str) -> set[str]:
         return {f.name for f in self.consumers if f.consumes and status in f.consumes.statuses}
+
+    @property
+    def routed_statuses(self) -> tuple[str, ...]:
+        """Every status some consumer's filter policy takes; anything else is unroutable."""
+        return tuple(s for s in self.statuses if self.consumers_of(s))
 
 
 def _function(name: str, raw: dict[str, Any], factor: int) -> Function:
     consumes = raw.get("consumes")
+    stream = raw.get("stream")
+    schedule = raw.get("schedule")
     return Function(
         name=name,
         image=raw["image"],
@@ -81,7 +132,12 @@ def _function(name: str, raw: dict[str, Any], factor: int) -> Function:
         sends_email=bool(raw.get("sends_email", False)),
         http=bool(raw.get("http", False)),
         tables=tuple(
-            TableAccess(env_var=env, table=spec["table"], access=spec["access"])
+            TableAccess(
+                env_var=env,
+                table=spec["table"],
+                access=spec["access"],
+                attributes=tuple(spec.get("attributes", ())),
+            )
             for env, spec in raw.get("tables", {}).items()
         ),
         consumes=None
@@ -93,6 +149,31 @@ def _function(name: str, raw: dict[str, Any], factor: int) -> Function:
             max_concurrency=int(consumes["max_concurrency"]),
         ),
         visibility_timeout_seconds=factor * int(raw["timeout_seconds"]),
+        stream=None
+        if stream is None
+        else StreamSource(
+            table=stream["table"],
+            batch_size=int(stream["batch_size"]),
+            maximum_retry_attempts=int(stream["maximum_retry_attempts"]),
+            maximum_record_age_seconds=int(stream["maximum_record_age_seconds"]),
+            bisect_batch_on_function_error=bool(stream["bisect_batch_on_function_error"]),
+            starting_position=stream["starting_position"],
+            filter=dict(stream["filter"]),
+        ),
+        schedule=None if schedule is None else Schedule(rate_minutes=int(schedule["rate_minutes"])),
+    )
+
+
+def _table(name: str, spec: dict[str, Any]) -> Table:
+    return Table(
+        name=name,
+        hash_key=spec["hash_key"],
+        ttl_attribute=spec.get("ttl_attribute"),
+        stream=spec.get("stream"),
+        indexes=tuple(
+            Index(name=index, hash_key=raw["hash_key"], range_key=raw["range_key"])
+            for index, raw in spec.get("indexes", {}).items()
+        ),
     )
 
 
@@ -103,9 +184,10 @@ def load_topology(path: Path = TOPOLOGY_FILE) -> Topology:
     return Topology(
         topic=raw["topic"],
         statuses=tuple(raw["statuses"]),
-        tables=tuple(
-            Table(name=name, hash_key=spec["hash_key"], ttl_attribute=spec.get("ttl_attribute"))
-            for name, spec in raw["tables"].items()
-        ),
+        tables=tuple(_table(name, spec) for name, spec in raw["tables"].items()),
         functions=tuple(_function(name, spec, factor) for name, spec in raw["functions"].items()),
+        deadlines_seconds={k: int(v) for k, v in raw["deadlines_seconds"].items()},
+        unroutable=Unroutable(
+            queue=raw["unroutable"]["queue"], retention_seconds=int(raw["unroutable"]["retention_seconds"])
+        ),
     )

@@ -2,27 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.shared import aws
-from services.shared.consumer import Wiring
-from services.shared.idempotency import Idempotency
+from services.shared.consumer import Delivery, Wiring
+from services.shared.events import PaymentConfirmed
 from services.shared.publishing import SnsPublisher
-from services.shared.settings import PublishingConsumerSettings, load_settings
+from services.shared.settings import PublishingSettings, load_settings
 from services.shipment.adapters import DynamoShipments
 from services.shipment.carrier import SimulatedCarrier
 from services.shipment.service import ship_order
 
 
-class ShipmentSettings(PublishingConsumerSettings):
+class ShipmentSettings(PublishingSettings):
     SHIPMENTS_TABLE: str
+    CARRIER_TABLE: str
+    CARRIER_SIMULATOR_FAILURE_RATE: float = 0.0
+    CARRIER_SIMULATOR_SEED: str = ""
 
 
-def build() -> Wiring:
+def build(**overrides: Any) -> Wiring:
     settings = load_settings(ShipmentSettings)
     dynamodb = aws.client("dynamodb")
-    shipments = DynamoShipments(dynamodb, settings.SHIPMENTS_TABLE)
-    publisher = SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN)
-    carrier = SimulatedCarrier()
-    return Wiring(
-        handle=lambda event: ship_order(event, shipments=shipments, carrier=carrier, publisher=publisher),
-        idempotency=Idempotency(dynamodb, settings.IDEMPOTENCY_TABLE),
-    )
+    parts: dict[str, Any] = {
+        "shipments": DynamoShipments(dynamodb, settings.SHIPMENTS_TABLE),
+        "carrier": SimulatedCarrier(
+            dynamodb,
+            settings.CARRIER_TABLE,
+            failure_rate=settings.CARRIER_SIMULATOR_FAILURE_RATE,
+            seed=settings.CARRIER_SIMULATOR_SEED,
+        ),
+        "publisher": SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
+        **overrides,
+    }
+
+    def handle(event: Any, delivery: Delivery) -> None:
+        if not isinstance(event, PaymentConfirmed):
+            raise TypeError(f"shipment takes PAYMENT_CONFIRMED, not {event.status}")
+        ship_order(event, reannounce=delivery.republished, **parts)
+
+    return Wiring(handle=handle)

@@ -21,6 +21,7 @@ provider "aws" {
     cloudwatch = "__ENDPOINT__"
     dynamodb   = "__ENDPOINT__"
     ecr        = "__ENDPOINT__"
+    events     = "__ENDPOINT__"
     iam        = "__ENDPOINT__"
     kms        = "__ENDPOINT__"
     lambda     = "__ENDPOINT__"

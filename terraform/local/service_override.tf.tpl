@@ -12,3 +12,7 @@
 resource "aws_lambda_event_source_mapping" "this" {
   enabled = false
 }
+
+resource "aws_lambda_event_source_mapping" "stream" {
+  enabled = false
+}

@@ -22,7 +22,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     Module-scoped: it must be gone before other tests start moto's in-process
     mock, which would otherwise capture its pollers' AWS calls."""
     options = Options(
-        api_port=0, aws_port=0, state_dir=tmp_path_factory.mktemp("local"), retry_delay_seconds=0, quiet=True
+        api_port=0,
+        aws_port=0,
+        state_dir=tmp_path_factory.mktemp("local"),
+        retry_delay_seconds=0,
+        quiet=True,
+        deadline_seconds=30,
+        sweep_interval_seconds=2,
+        gateway_read_timeout_seconds=2,
     )
     with LocalStack(options) as running:
         yield running
@@ -75,3 +82,24 @@ def table_item(state: dict[str, Any], table: str, order_id: str) -> dict[str, An
         TableName=state["tables"][table], Key={"order_id": {"S": order_id}}
     )
     return response.get("Item")
+
+
+class Recorder:
+    """Everything the stack announces on its bus, for a test to look at."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def __call__(self, event: Any) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in list(self.events) if isinstance(e, kind)]
+
+
+@pytest.fixture
+def bus_events(stack: LocalStack) -> Iterator[Recorder]:
+    recorder = Recorder()
+    unsubscribe = stack.bus.subscribe(recorder)
+    yield recorder
+    unsubscribe()

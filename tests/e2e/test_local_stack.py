@@ -1,4 +1,4 @@
-"""The local stack over real HTTP: every ending of the saga, retries, DLQ, load."""
+"""The local stack over real HTTP: every ending of the saga, retries, DLQ, the sweeper, load."""
 
 from __future__ import annotations
 
@@ -9,30 +9,37 @@ from typing import Any
 
 import pytest
 
+from services.local.bus import RecordFailed
 from services.local.stack import LocalStack
 from services.local.tools import cli
+from services.local.tools import orders as ops
 from services.local.tools.client import aws_client, request, wait_for_terminal
-from tests.e2e.conftest import DEADLINE, emails_for, eventually, order, post, table_item
+from tests.e2e.conftest import DEADLINE, Recorder, emails_for, eventually, order, post, table_item
 
 pytestmark = pytest.mark.e2e
 
 
-def test_happy_path_ships_with_one_email_per_event(stack: LocalStack, state: dict[str, Any]) -> None:
+def test_happy_path_ships_captures_and_emails_once_per_status(
+    stack: LocalStack, state: dict[str, Any]
+) -> None:
     status, headers, created = post(stack, order())
     assert status == 201
     assert headers["Location"] == f"/orders/{created['order_id']}"
 
     final = wait_for_terminal(stack.api_url, created["order_id"], DEADLINE)
     assert final["status"] == "SHIPPED"
+    assert final["complete"] is True
     assert [t["status"] for t in final["timeline"]] == [
         "ORDER_CREATED",
         "INVOICE_CREATED",
         "PAYMENT_CONFIRMED",
         "SHIPPED",
+        "PAYMENT_CAPTURED",
     ]
     assert final["tracking_number"]
     assert final["invoice_number"]
-    assert final["payment_reference"]
+    assert final["payment"]["state"] == "captured"
+    assert final["payment"]["captured_amount"] == final["total"]
 
     subjects = eventually(lambda: (s := emails_for(stack, created["order_id"])) and len(s) >= 4 and s)
     time.sleep(1.0)  # give a duplicate, if any, the chance to show up
@@ -47,41 +54,61 @@ def test_declined_payment_ends_in_payment_failed(stack: LocalStack, state: dict[
     assert final["status"] == "PAYMENT_FAILED"
     assert final["failure_reason"] == "card_declined"
     assert final["tracking_number"] is None
+    assert final["payment"]["captured_amount"] == 0
     eventually(lambda: any("Payment failed" in s for s in emails_for(stack, created["order_id"])))
     assert table_item(state, "shipments", created["order_id"]) is None
 
 
-def test_refused_destination_ends_in_shipment_error(stack: LocalStack, state: dict[str, Any]) -> None:
+def test_refused_destination_releases_the_hold(stack: LocalStack, state: dict[str, Any]) -> None:
     _, _, created = post(stack, order(country="AU"))
     final = wait_for_terminal(stack.api_url, created["order_id"], DEADLINE)
     assert final["status"] == "SHIPMENT_ERROR"
     assert "AU" in final["failure_reason"]
-    eventually(lambda: any("could not ship" in s for s in emails_for(stack, created["order_id"])))
+    assert (final["payment"]["state"], final["payment"]["captured_amount"]) == ("voided", 0)
+    subjects = eventually(lambda: (s := emails_for(stack, created["order_id"])) and len(s) >= 5 and s)
+    assert any("could not ship" in s for s in subjects)
+    assert any("Hold released" in s for s in subjects)
 
 
-def _dlq_orders(state: dict[str, Any], queue: str) -> dict[str, dict[str, Any]]:
-    sqs = aws_client(state, "sqs")
-    messages = cli._messages(sqs, state["dlq_urls"][queue])
-    return {json.loads(m["Body"])["order_id"]: m for m in messages}
+def _dlq_orders(state: dict[str, Any], queue: str) -> set[str]:
+    messages = ops.peek(aws_client(state, "sqs"), queue, state["dlq_urls"][queue])
+    return {m.order_id for m in messages if m.order_id}
 
 
-def test_processing_error_lands_in_the_billing_dlq_uncharged(
-    stack: LocalStack, state: dict[str, Any], capsys: pytest.CaptureFixture[str]
+def test_processing_error_lands_in_the_dlq_then_the_sweeper_flags_the_order(
+    stack: LocalStack, state: dict[str, Any], capsys: pytest.CaptureFixture[str], bus_events: Recorder
 ) -> None:
     _, _, created = post(stack, order(token="tok_processingError"))
     order_id = created["order_id"]
 
     eventually(lambda: order_id in _dlq_orders(state, "billing"))
     assert table_item(state, "payments", order_id) is None
-    _, _, current = request("GET", f"{stack.api_url}/orders/{order_id}")
-    assert current["status"] == "INVOICE_CREATED"
+    # The sweeper re-publishes INVOICE_CREATED once; billing fails again; then it flags the order.
+    flagged = eventually(
+        lambda: (o := request("GET", f"{stack.api_url}/orders/{order_id}")[2])["attention"] and o
+    )
+    assert flagged["status"] == "INVOICE_CREATED"
+    assert "INVOICE_CREATED" in flagged["attention"]["reason"]
+    assert flagged["complete"] is False
 
-    # Redrive (what an operator does once the provider recovers): the message goes
-    # back to billing; this simulated fault never clears, so it returns to the DLQ.
+    capsys.readouterr()
+    assert cli.main(["stuck"]) == 0
+    out = capsys.readouterr().out
+    assert order_id.removeprefix("ord_")[:8] in out
+    assert "in billing: INVOICE_CREATED" in out
+
+    # Redrive (what an operator does once the provider recovers): the messages go back to
+    # billing, which takes them again (this simulated fault never clears: they fail again).
+    def failed() -> int:
+        return len([e for e in bus_events.of(RecordFailed) if e.order_id == order_id])
+
+    failures_before = failed()
     assert cli.main(["redrive", "billing"]) == 0
-    assert "moved" in capsys.readouterr().out
+    assert "moved 2 message(s)" in capsys.readouterr().out  # the original and the sweeper's copy
     assert order_id not in _dlq_orders(state, "billing")
-    eventually(lambda: order_id in _dlq_orders(state, "billing"))
+    eventually(
+        lambda: len([e for e in bus_events.of(RecordFailed) if e.order_id == order_id]) > failures_before
+    )
     assert table_item(state, "payments", order_id) is None
 
 
@@ -91,7 +118,7 @@ def test_same_idempotency_key_twice_yields_one_order(stack: LocalStack, state: d
     first = post(stack, body, {"Idempotency-Key": tag})
     second = post(stack, body, {"Idempotency-Key": tag})
     assert first[0] == second[0] == 201
-    assert first[2] == second[2]
+    assert first[2]["order_id"] == second[2]["order_id"]
     wait_for_terminal(stack.api_url, first[2]["order_id"], DEADLINE)
     rows = aws_client(state, "dynamodb").scan(TableName=state["tables"]["orders"])["Items"]
     assert [r["order_id"]["S"] for r in rows if r["customer"]["M"]["id"]["S"] == tag] == [
@@ -101,7 +128,9 @@ def test_same_idempotency_key_twice_yields_one_order(stack: LocalStack, state: d
     assert sum(1 for i in invoices if i.get("order_id", {}).get("S") == first[2]["order_id"]) == 1
 
 
-def test_fifty_concurrent_orders_all_finish_once(stack: LocalStack, state: dict[str, Any]) -> None:
+def test_fifty_concurrent_orders_all_finish_once_with_the_money_right(
+    stack: LocalStack, state: dict[str, Any]
+) -> None:
     endings = [("tok_visa", "GB")] * 40 + [("tok_chargeDeclined", "GB")] * 5 + [("tok_visa", "NZ")] * 5
     started = time.monotonic()
     with ThreadPoolExecutor(16) as pool:
@@ -111,21 +140,26 @@ def test_fifty_concurrent_orders_all_finish_once(stack: LocalStack, state: dict[
     assert len(set(ids)) == 50
     with ThreadPoolExecutor(8) as pool:
         finals = list(pool.map(lambda i: wait_for_terminal(stack.api_url, i, 120), ids))
-    print(f"\n50 orders to terminal status in {time.monotonic() - started:.1f}s")
+    print(f"\n50 orders to complete in {time.monotonic() - started:.1f}s")
+    assert all(f["complete"] for f in finals)
     statuses = [f["status"] for f in finals]
     assert statuses.count("SHIPPED") == 40
     assert statuses.count("PAYMENT_FAILED") == 5
     assert statuses.count("SHIPMENT_ERROR") == 5
-    for final in finals:  # no step happened twice
+    for final in finals:
         timeline = [t["status"] for t in final["timeline"]]
-        assert len(timeline) == len(set(timeline))
+        assert len(timeline) == len(set(timeline))  # no step happened twice
+        captured = final["payment"]["captured_amount"]
+        assert captured == (final["total"] if final["status"] == "SHIPPED" else 0)
     invoices = aws_client(state, "dynamodb").scan(TableName=state["tables"]["invoices"])["Items"]
     invoiced = [i["order_id"]["S"] for i in invoices if "order_id" in i]
     assert sorted(o for o in invoiced if o in set(ids)) == sorted(ids)
 
 
 def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
-    assert request("GET", f"{stack.api_url}/nowhere")[0] == 404
+    status, _, body = request("GET", f"{stack.api_url}/nowhere")
+    assert status == 404
+    assert "POST /orders" in body["message"]
     assert request("GET", f"{stack.api_url}/orders/ord_nope")[0] == 404
     import urllib.error
     import urllib.request
@@ -136,6 +170,7 @@ def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(req, timeout=10)
     assert caught.value.code == 400
+    assert json.loads(caught.value.read())["message"]
 
 
 def test_smoke_script_passes_against_the_stack(stack: LocalStack) -> None:

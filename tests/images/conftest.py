@@ -171,7 +171,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
                 aws_access_key_id="testing",
                 aws_secret_access_key="testing",
             )
-            for name in ("dynamodb", "sns", "sqs", "ses")
+            for name in ("dynamodb", "sns", "sqs", "ses", "dynamodbstreams")
         }
         stack = provision(clients)
         yield {"url": url, "stack": stack, **clients}

@@ -226,7 +226,25 @@ def test_order_image_serves_the_api_and_the_status_projector(
         .get("Item")
     )
     assert stored is not None, "the order did not reach the table in moto"
+    assert stored["outbox"] == {"S": "ORDER_CREATED"}  # stored with its event, not yet published
+
+    # the same image as the relay: the table's stream brings the order, the relay publishes
+    streams = aws["dynamodbstreams"]
+    arn = aws["stack"].stream_arns["orders"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = [
+        json.loads(json.dumps({**r, "eventSourceARN": arn}, default=str))
+        for r in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        if r["dynamodb"]["Keys"]["order_id"]["S"] == order_id
+    ]
+    relayed = run_in_image(built, aws, function("relay"), {"Records": records})
+    assert relayed.payload == {"batchItemFailures": []}, relayed.payload
     assert [e["status"] for e in drain(aws, "invoice") if e["order_id"] == order_id] == ["ORDER_CREATED"]
+
+    # and as the sweeper, on its schedule: nothing is overdue yet
+    swept = run_in_image(built, aws, function("sweeper"), load_event("eventbridge_schedule.json"))
+    assert swept.payload == {"nudged": [], "flagged": []}, swept.payload
 
     # the same image as order-status: Terraform's command override, here the container's CMD
     projected = run_in_image(
@@ -253,6 +271,8 @@ def test_consumer_image_processes_a_batch_and_publishes(
 ) -> None:
     aws = moto_server
     drain(aws, next_consumer)
+    sample_order = load_event("dynamodb_stream_order_placed.json")["Records"][0]["dynamodb"]["NewImage"]
+    aws["dynamodb"].put_item(TableName=aws["stack"].tables["orders"], Item=sample_order)  # billing's token
     event = fresh(sample)
     no_failures(run_in_image(built, aws, function(name), event))
     published = [e["status"] for e in drain(aws, next_consumer)]

@@ -62,14 +62,12 @@ def as_list(value: Any) -> list:
 
 
 def expected_environment(function: dict) -> set[str]:
-    """Environment variable names a function of the topology declaration gets."""
-    names = set(function["tables"]) | {
-        "POWERTOOLS_SERVICE_NAME",
-        "POWERTOOLS_LOG_LEVEL",
-        "POWERTOOLS_METRICS_NAMESPACE",
-    }
-    if function["publishes"]:
-        names.add("EVENTS_TOPIC_ARN")
-    if function.get("sends_email"):
-        names |= {"EMAIL_SENDER", "EMAIL_CONFIGURATION_SET"}
-    return names
+    """Environment variable names a function of the topology declaration gets: the names
+    services.shared.environment.function_environment gives it (the one definition)."""
+    from services.shared.environment import Resources, function_environment
+    from services.shared.topology import load_topology
+
+    declared = load_topology().function(function["name"])
+    tables = {t.name: t.name for t in load_topology().tables}
+    resources = Resources(tables, topic_arn="arn", email_sender="a@b.c", configuration_set="set")
+    return set(function_environment(declared, resources))

@@ -129,6 +129,22 @@ def test_every_status_reaches_exactly_its_consumers(deployed: Deployment, boto_s
 
     for fn, url in out["dlq_urls"].items():
         assert _drain(sqs, url) == [], f"{fn} DLQ received messages"
+    assert _drain(sqs, out["parked_queue_urls"]["unroutable"]) == [], "a declared status was unroutable"
+
+
+def test_an_unknown_or_missing_status_lands_in_the_unroutable_queue(deployed: Deployment, boto_session):
+    sns, sqs = boto_session("sns"), boto_session("sqs")
+    out = deployed.outputs
+    sns.publish(
+        TopicArn=out["topic_arn"],
+        Message='{"status": "PAYMENT_REFUNDED"}',
+        MessageAttributes={"status": {"DataType": "String", "StringValue": "PAYMENT_REFUNDED"}},
+    )
+    sns.publish(TopicArn=out["topic_arn"], Message='{"no": "status"}')
+    kept = sorted(m["Body"] for m in _drain(sqs, out["parked_queue_urls"]["unroutable"]))
+    assert kept == ['{"no": "status"}', '{"status": "PAYMENT_REFUNDED"}']
+    for fn, url in out["queue_urls"].items():
+        assert _drain(sqs, url) == [], f"{fn} received an unroutable event"
 
 
 def test_plan_after_apply_reports_no_changes(post_apply_plan):
@@ -148,13 +164,13 @@ def test_function_environments(post_apply_plan, deployed: Deployment):
     functions = by_service(plan, "aws_lambda_function")
     for fn, f in topology["functions"].items():
         env = functions[fn].values["environment"][0]["variables"]
-        assert set(env) == expected_environment(f), fn
+        assert set(env) == expected_environment({**f, "name": fn}), fn
         for var, t in f["tables"].items():
             assert env[var] == out["table_names"][t["table"]] == f"orderflow-{WORKSPACE}-{t['table']}", (
                 fn,
                 var,
             )
-        if f["publishes"]:
+        if f.get("publishes"):
             assert env["EVENTS_TOPIC_ARN"] == out["topic_arn"]
         if f.get("sends_email"):
             assert env["EMAIL_CONFIGURATION_SET"] == f"orderflow-{WORKSPACE}-email"
@@ -240,8 +256,27 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
             if sid in statements
             for r in as_list(statements[sid]["Resource"])
         }
-        own = {tables[out["table_names"][t["table"]]] for t in f["tables"].values()}
+        whole = [t for t in f["tables"].values() if not t.get("attributes")]
+        own = {tables[out["table_names"][t["table"]]] for t in whole}
         assert granted_tables == own | {f"{arn}/index/*" for arn in own}, fn
+        for t in f["tables"].values():
+            if not t.get("attributes"):
+                continue
+            # Only some attributes of this table, and only through GetItem (billing: the token).
+            (reads,) = [s for sid, s in statements.items() if sid.startswith("ReadOnlyAttributes")]
+            assert as_list(reads["Action"]) == ["dynamodb:GetItem"], fn
+            assert as_list(reads["Resource"]) == [tables[out["table_names"][t["table"]]]], fn
+            condition = reads["Condition"]
+            assert sorted(as_list(condition["ForAllValues:StringEquals"]["dynamodb:Attributes"])) == sorted(
+                t["attributes"]
+            )
+            assert condition["StringEqualsIfExists"]["dynamodb:Select"] == "SPECIFIC_ATTRIBUTES"
+        if "stream" in f:
+            stream = statements["ReadTheStream"]
+            arn = tables[out["table_names"][f["stream"]["table"]]]
+            assert [r.split("/stream/")[0] for r in as_list(stream["Resource"])] == [arn], fn
+        else:
+            assert "ReadTheStream" not in statements, fn
         writes = {
             tables[out["table_names"][t["table"]]]
             for t in f["tables"].values()
@@ -251,7 +286,7 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
             r for r in as_list(statements.get("ReadWriteOwnTables", {}).get("Resource")) if "/index/" not in r
         } == writes
 
-        if f["publishes"]:
+        if f.get("publishes"):
             assert as_list(statements["PublishToTheTopic"]["Resource"]) == [out["topic_arn"]]
         else:
             assert "PublishToTheTopic" not in statements, fn

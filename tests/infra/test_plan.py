@@ -81,8 +81,9 @@ def test_every_consumer_has_a_dlq_and_both_are_encrypted(plan):
 
 def test_event_source_mappings_report_batch_item_failures(plan):
     mappings = by_service(plan, "aws_lambda_event_source_mapping")
+    streams = by_service(plan, "aws_lambda_event_source_mapping", "stream")
     assert set(mappings) == set(_consumers())
-    assert len(of_type(plan, "aws_lambda_event_source_mapping")) == len(mappings)
+    assert len(of_type(plan, "aws_lambda_event_source_mapping")) == len(mappings) + len(streams)
     for fn, f in _consumers().items():
         values = mappings[fn].values
         assert values["function_response_types"] == ["ReportBatchItemFailures"], fn
@@ -94,7 +95,9 @@ def test_event_source_mappings_report_batch_item_failures(plan):
 def test_subscriptions_are_raw_and_filter_on_status(plan):
     subscriptions = by_service(plan, "aws_sns_topic_subscription")
     assert set(subscriptions) == set(_consumers())
-    assert len(of_type(plan, "aws_sns_topic_subscription")) == len(subscriptions)
+    assert (
+        len(of_type(plan, "aws_sns_topic_subscription")) == len(subscriptions) + 1
+    )  # and the unroutable one
     for fn, f in _consumers().items():
         values = subscriptions[fn].values
         assert values["raw_message_delivery"] is True, fn
@@ -143,10 +146,10 @@ def test_functions_follow_the_declaration(plan):
         if variables is None:
             # Unknown as a whole while it holds the topic ARN; the post-apply
             # plan in test_emulator.py checks every function's environment.
-            assert f["publishes"], fn
+            assert f.get("publishes"), fn
             assert functions[fn].unknown.get("environment"), fn
             continue
-        assert set(variables) == expected_environment(f), fn
+        assert set(variables) == expected_environment({**f, "name": fn}), fn
         assert variables["POWERTOOLS_SERVICE_NAME"] == fn
         assert variables["POWERTOOLS_LOG_LEVEL"] == plan["variables"]["log_level"]["value"]
 
@@ -176,7 +179,9 @@ def test_alarms_on_every_dlq_and_function(plan):
     alarms = of_type(plan, "aws_cloudwatch_metric_alarm")
     dlq_alarms = [a for a in alarms if a.values["metric_name"] == "ApproximateNumberOfMessagesVisible"]
     error_alarms = [a for a in alarms if a.values["metric_name"] == "Errors"]
-    assert len(dlq_alarms) == len(_consumers())
+    streams = [f for f in load_topology()["functions"].values() if "stream" in f]
+    # a DLQ per consumer, the failures queue per stream consumer, and the unroutable queue
+    assert len(dlq_alarms) == len(_consumers()) + len(streams) + 1
     assert len(error_alarms) == len(load_topology()["functions"])
     for alarm in dlq_alarms:
         assert alarm.values["comparison_operator"] == "GreaterThanThreshold"
@@ -212,3 +217,71 @@ def test_ecr_repositories(plan):
         (rule,) = json.loads(policy.values["policy"])["rules"]
         assert rule["selection"]["countType"] == "imageCountMoreThan"
         assert rule["selection"]["countNumber"] == plan["variables"]["ecr_keep_images"]["value"]
+
+
+def test_the_relay_reads_the_orders_stream_with_lambdas_safety_nets(plan):
+    topology = load_topology()
+    (relay,) = [name for name, f in topology["functions"].items() if "stream" in f]
+    declared = topology["functions"][relay]["stream"]
+    (mapping,) = by_service(plan, "aws_lambda_event_source_mapping", "stream").values()
+    values = mapping.values
+    assert mapping.module == f'module.service["{relay}"]'
+    assert values["function_response_types"] == ["ReportBatchItemFailures"]
+    assert values["bisect_batch_on_function_error"] is True
+    assert values["maximum_retry_attempts"] == declared["maximum_retry_attempts"]
+    assert values["maximum_record_age_in_seconds"] == declared["maximum_record_age_seconds"]
+    assert values["starting_position"] == declared["starting_position"]
+    (criteria,) = values["filter_criteria"]
+    assert [json.loads(f["pattern"]) for f in criteria["filter"]] == [declared["filter"]]
+    on_failure = values["destination_config"][0]["on_failure"][0]
+    assert (
+        on_failure.get("destination_arn")
+        or mapping.unknown["destination_config"][0]["on_failure"][0]["destination_arn"]
+    )
+    failures = by_service(plan, "aws_sqs_queue", "failures")
+    assert set(failures) == {relay}
+    assert failures[relay].is_set_or_computed("kms_master_key_id")
+    ages = by_service(plan, "aws_cloudwatch_metric_alarm", "iterator_age")
+    assert set(ages) == {relay}
+    assert ages[relay].values["metric_name"] == "IteratorAge"
+
+
+def test_the_orders_table_streams_new_images_and_has_the_sparse_due_index(plan):
+    tables = {t.module.split('"')[1]: t.values for t in of_type(plan, "aws_dynamodb_table")}
+    orders = tables["orders"]
+    assert orders["stream_enabled"] is True
+    assert orders["stream_view_type"] == "NEW_IMAGE"
+    (index,) = orders["global_secondary_index"]
+    assert (index["name"], index["hash_key"], index["range_key"]) == ("due", "due_shard", "due_at")
+    assert index["projection_type"] == "KEYS_ONLY"
+    assert all(not t.get("stream_enabled") for name, t in tables.items() if name != "orders")
+
+
+def test_the_sweeper_runs_on_a_schedule_with_a_stuck_orders_alarm(plan):
+    topology = load_topology()
+    (sweeper,) = [name for name, f in topology["functions"].items() if "schedule" in f]
+    (rule,) = by_service(plan, "aws_cloudwatch_event_rule", "schedule").values()
+    assert rule.values["schedule_expression"] == "rate(1 minute)"
+    assert set(by_service(plan, "aws_cloudwatch_event_target", "schedule")) == {sweeper}
+    permission = by_service(plan, "aws_lambda_permission", "schedule")[sweeper]
+    assert permission.values["principal"] == "events.amazonaws.com"
+    (stuck,) = [
+        a for a in of_type(plan, "aws_cloudwatch_metric_alarm") if a.values["metric_name"] == "StuckOrders"
+    ]
+    assert stuck.values["namespace"] == "orderflow"
+    assert stuck.values["dimensions"] == {"service": sweeper}
+    assert stuck.values["threshold"] == 0
+
+
+def test_unroutable_events_have_a_queue_and_an_alarm(plan):
+    topology = load_topology()
+    routed = sorted(
+        {s for f in topology["functions"].values() for s in f.get("consumes", {}).get("statuses", [])}
+    )
+    (subscription,) = [s for s in of_type(plan, "aws_sns_topic_subscription") if "unroutable" in s.module]
+    assert json.loads(subscription.values["filter_policy"]) == {
+        "$or": [{"status": [{"exists": False}]}, {"status": [{"anything-but": routed}]}]
+    }
+    assert subscription.values["raw_message_delivery"] is True
+    alarms = [a for a in of_type(plan, "aws_cloudwatch_metric_alarm") if "unroutable" in a.module]
+    assert len(alarms) == 1

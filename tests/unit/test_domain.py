@@ -1,25 +1,41 @@
+"""Domain rules: pricing, money, invoice numbers, and the order's saga."""
+
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
 from services.invoice.domain import invoice_number
 from services.order.domain import (
+    Deadlines,
+    Order,
+    PaymentState,
+    Progress,
+    epoch,
+)
+from services.order.pricing import (
+    OrderTooLarge,
+    PricedLine,
     PricingRules,
     Product,
+    Quote,
     UnknownProduct,
     UnsupportedCountry,
-    timeline,
 )
+from services.shared.events import Address, Customer
 from services.shared.money import format_money, percent_of
 
 RULES = PricingRules(
     currency="GBP",
     shipping_fee=499,
     free_shipping_threshold=5000,
+    max_order_total=100_000,
     tax_basis_points={"GB": 2000, "US": 0, "IE": 2300},
 )
 BOOK = Product("BOOK-001", "Book", 1299, True)
 OLD = Product("OLD-001", "Old", 100, False)
+DEADLINES = Deadlines({"ORDER_CREATED": 60, "INVOICE_CREATED": 60, "PAYMENT_CONFIRMED": 120, "SHIPPED": 90})
 
 
 def test_quote_adds_tax_and_shipping_in_minor_units() -> None:
@@ -52,11 +68,21 @@ def test_unknown_or_inactive_product_names_the_line(sku: str) -> None:
     assert caught.value.field == "items[1].sku"
 
 
+def test_an_order_over_the_maximum_total_is_refused() -> None:
+    lamp = Product("LAMP-001", "Lamp", 8900, True)
+    assert RULES.quote([("LAMP-001", 9)], {"LAMP-001": lamp}, "US").total == 80_100
+    with pytest.raises(OrderTooLarge) as caught:
+        RULES.quote([("LAMP-001", 12)], {"LAMP-001": lamp}, "US")  # 1,068.00 > 1,000.00
+    assert caught.value.field == "items"
+    assert "GBP 1,000.00" in caught.value.message
+
+
 def test_pricing_file_is_consistent() -> None:
     rules = PricingRules.from_file()
     assert len(rules.currency) == 3
     assert rules.currency.isupper()
     assert all(len(c) == 2 and 0 <= bp < 10_000 for c, bp in rules.tax_basis_points.items())
+    assert rules.max_order_total > rules.free_shipping_threshold
 
 
 def test_invoice_numbers() -> None:
@@ -73,16 +99,142 @@ def test_money_formatting_respects_exponents() -> None:
     assert format_money(1234, "KWD") == "KWD 1.234"
 
 
-def test_timeline_is_in_saga_order() -> None:
-    entries = {
-        "SHIPPED": {"at": "2026-01-01T00:00:03"},
-        "ORDER_CREATED": {"at": "2026-01-01T00:00:00"},
-        "PAYMENT_CONFIRMED": {"at": "2026-01-01T00:00:02"},
-        "INVOICE_CREATED": {"at": "2026-01-01T00:00:05"},  # arrived late
-    }
-    assert [e["status"] for e in timeline(entries)] == [
-        "ORDER_CREATED",
-        "INVOICE_CREATED",
-        "PAYMENT_CONFIRMED",
-        "SHIPPED",
-    ]
+# -- the saga ------------------------------------------------------------------------------
+
+T0 = "2026-11-26T10:00:00+00:00"
+
+
+def placed() -> Order:
+    quote = Quote("GBP", (PricedLine("BOOK-001", "Book", 2, 1299),), 2598, 520, 499)
+    return Order.place(
+        order_id="ord_test",
+        quote=quote,
+        customer=Customer(id="c", email="ada@example.com", name="Ada"),
+        shipping_address=Address(name="Ada", line1="1 St", city="London", postal_code="N1", country="GB"),
+        payment_token="tok_visa",
+        correlation_id="corr",
+        event_id="e0",
+        at=T0,
+        deadlines=DEADLINES,
+    )
+
+
+def at(minute: int) -> str:
+    return f"2026-11-26T10:{minute:02d}:00+00:00"
+
+
+STEPS = {
+    "INVOICE_CREATED": {"invoice_number": "INV-000001"},
+    "PAYMENT_CONFIRMED": {"payment_reference": "auth_1", "amount": 3617, "currency": "GBP"},
+    "PAYMENT_FAILED": {"failure_reason": "card_declined", "reason": "card_declined"},
+    "SHIPPED": {"tracking_number": "SP1", "carrier": "SimPost"},
+    "SHIPMENT_ERROR": {"failure_reason": "refused"},
+    "PAYMENT_CAPTURED": {"capture_reference": "cap_1", "amount": 3617, "currency": "GBP"},
+    "PAYMENT_VOIDED": {"void_reference": "void_1", "amount": 3617, "currency": "GBP"},
+    "PAYMENT_CAPTURE_FAILED": {"reason": "authorization_expired", "amount": 3617, "currency": "GBP"},
+}
+
+
+def walk(order: Order, *statuses: str) -> Order:
+    for minute, status in enumerate(statuses, start=1):
+        moved = order.record(Progress(status, at(minute), f"e-{status}", STEPS[status]), DEADLINES)
+        assert moved is not None, status
+        order = moved
+    return order
+
+
+def test_a_new_order_holds_its_event_in_the_outbox_and_is_due() -> None:
+    order = placed()
+    assert order.outbox == "ORDER_CREATED"
+    assert order.due_at == epoch(T0) + 60
+    assert not order.complete
+
+
+def test_shipped_and_captured_is_complete_and_nothing_is_due() -> None:
+    order = walk(placed(), "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED")
+    assert not order.complete  # the money is still only held
+    assert order.due_at == epoch(at(3)) + 90
+    order = walk(order, "PAYMENT_CAPTURED")
+    assert order.complete
+    assert order.due_at is None
+    assert order.payment is not None
+    assert (order.payment.state, order.payment.captured_amount) == (PaymentState.CAPTURED, 3617)
+    assert order.payment.reference == "auth_1"
+
+
+def test_a_refused_shipment_is_complete_only_once_the_hold_is_released() -> None:
+    order = walk(placed(), "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPMENT_ERROR")
+    assert not order.complete
+    order = walk(order, "PAYMENT_VOIDED")
+    assert order.complete
+    assert order.payment is not None
+    assert order.payment.captured_amount == 0
+
+
+def test_a_declined_payment_ends_the_saga() -> None:
+    order = walk(placed(), "INVOICE_CREATED", "PAYMENT_FAILED")
+    assert order.complete
+    assert order.payment is not None
+    assert order.payment.state is PaymentState.FAILED
+    assert order.details["failure_reason"] == "card_declined"
+
+
+def test_the_payment_token_is_dropped_once_the_payment_is_decided() -> None:
+    order = walk(placed(), "INVOICE_CREATED")
+    assert order.payment_token == "tok_visa"
+    assert walk(order, "PAYMENT_CONFIRMED").payment_token is None
+
+
+def test_status_only_moves_forward_and_duplicates_change_nothing() -> None:
+    order = walk(placed(), "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED")
+    assert (
+        order.record(Progress("INVOICE_CREATED", at(9), "again", STEPS["INVOICE_CREATED"]), DEADLINES) is None
+    )
+    # an alternative outcome of a step that already has one is ignored
+    assert (
+        order.record(Progress("SHIPMENT_ERROR", at(9), "other", STEPS["SHIPMENT_ERROR"]), DEADLINES) is None
+    )
+    assert order.status == "SHIPPED"
+
+
+def test_events_arriving_out_of_order_reach_the_same_end() -> None:
+    in_order = walk(placed(), "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED", "PAYMENT_CAPTURED")
+    shuffled = walk(placed(), "PAYMENT_CAPTURED", "SHIPPED", "INVOICE_CREATED", "PAYMENT_CONFIRMED")
+    assert shuffled.status == in_order.status == "SHIPPED"
+    assert shuffled.payment == in_order.payment
+    assert shuffled.complete
+    assert [s for s, _ in shuffled.history()] == [s for s, _ in in_order.history()]
+
+
+def test_a_failed_capture_flags_the_order_with_the_reason() -> None:
+    order = walk(placed(), "INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED", "PAYMENT_CAPTURE_FAILED")
+    assert not order.complete
+    assert order.attention is not None
+    assert "authorization_expired" in order.attention.reason
+    assert order.due_at is None
+
+
+def test_each_stage_gets_its_own_deadline_from_the_event_that_began_it() -> None:
+    order = walk(placed(), "INVOICE_CREATED")
+    assert order.due_at == epoch(at(1)) + 60
+    order = walk(order, "PAYMENT_CONFIRMED")  # at minute 1 of its own walk
+    assert order.due_at == epoch(at(1)) + 120
+
+
+def test_a_nudged_order_that_moves_on_is_no_longer_nudged_or_flagged() -> None:
+    order = placed().nudge(epoch(at(2)), DEADLINES)
+    assert order.nudged == "ORDER_CREATED"
+    assert order.due_at == epoch(at(2)) + 60
+    flagged = order.flag("stuck", at(4))
+    assert flagged.attention is not None
+    assert flagged.due_at is None
+    moved = walk(flagged, "INVOICE_CREATED")
+    assert (moved.attention, moved.nudged) == (None, None)
+    assert moved.due_at is not None
+
+
+def test_overdue_is_due_at_or_before_now() -> None:
+    order = replace(placed(), due_at=100)
+    assert order.overdue(100)
+    assert not order.overdue(99)
+    assert not replace(order, due_at=None).overdue(10**12)

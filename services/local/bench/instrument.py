@@ -17,9 +17,10 @@ from typing import Any
 from services.local.runtime import InvocationResult
 from services.local.settings import REPO_ROOT, Options
 from services.local.stack import LocalStack
-from services.order.domain import TERMINAL_STATUSES
 
 COUNT_FILE_ENV = "ORDERFLOW_BENCH_COUNT_FILE"
+# The last event of each ending, as the status projector receives it.
+FINAL_STATUSES = frozenset({"PAYMENT_FAILED", "PAYMENT_CAPTURED", "PAYMENT_VOIDED", "PAYMENT_CAPTURE_FAILED"})
 
 # Put on the function processes' PYTHONPATH as sitecustomize.py: every botocore client
 # gets before-parameter-build / before-call / after-call hooks on its event system, and
@@ -128,7 +129,7 @@ class Invocations:
         failed = {f["itemIdentifier"] for f in payload.get("batchItemFailures", [])}
         for record in records:
             body = json.loads(record["body"])
-            if record["messageId"] not in failed and body.get("status") in TERMINAL_STATUSES:
+            if record["messageId"] not in failed and body.get("status") in FINAL_STATUSES:
                 self._finished.setdefault(body["order_id"], time.monotonic())
 
     def wait_terminal(self, order_id: str, timeout: float) -> float | None:
@@ -145,15 +146,10 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[Loc
         options = Options(
             api_port=0, aws_port=0, state_dir=Path(state_dir), quiet=True, extra_env=extra_env or {}
         )
-        try:
-            with LocalStack(options) as stack:
-                invocations = Invocations()
-                invocations.attach(stack)
-                yield stack, invocations
-        finally:
-            from moto.core.base_backend import BackendDict
-
-            BackendDict.reset()  # moto's state is per process: the next stack starts empty
+        with LocalStack(options) as stack:
+            invocations = Invocations()
+            invocations.attach(stack)
+            yield stack, invocations
 
 
 def _machine_busy_seconds() -> float:
@@ -163,47 +159,26 @@ def _machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class EmulatorMeter:
-    """Time spent inside moto's WSGI app (ThreadedMotoServer runs in this process).
+    """CPU time of the emulator's process (moto runs in a process of its own) over a window,
+    next to the machine's busy CPU time over the same window."""
 
-    Per request: CPU time of the serving thread (time.thread_time) and wall time,
-    with SQS ReceiveMessage kept apart (its long poll waits inside moto).
-    """
-
-    requests: int = 0
+    pid: int
     cpu_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    receive_wall_seconds: float = 0.0
     machine_busy_seconds: float = 0.0
 
     @contextlib.contextmanager
     def measuring(self) -> Iterator[EmulatorMeter]:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-        original = DomainDispatcherApplication.__call__
-        lock = threading.Lock()
-        meter = self
-
-        def timed(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
-            cpu, wall = time.thread_time(), time.perf_counter()
-            try:
-                return original(app, environ, start_response)
-            finally:
-                spent_cpu, spent_wall = time.thread_time() - cpu, time.perf_counter() - wall
-                receive = environ.get("HTTP_X_AMZ_TARGET", "").endswith("ReceiveMessage")
-                with lock:
-                    meter.requests += 1
-                    meter.cpu_seconds += spent_cpu
-                    if receive:
-                        meter.receive_wall_seconds += spent_wall
-                    else:
-                        meter.wall_seconds += spent_wall
-
-        DomainDispatcherApplication.__call__ = timed  # type: ignore[method-assign,assignment]
-        busy = _machine_busy_seconds()
+        cpu, busy = _process_cpu_seconds(self.pid), _machine_busy_seconds()
         try:
             yield self
         finally:
+            self.cpu_seconds = _process_cpu_seconds(self.pid) - cpu
             self.machine_busy_seconds = _machine_busy_seconds() - busy
-            DomainDispatcherApplication.__call__ = original  # type: ignore[method-assign]

@@ -46,7 +46,9 @@ def run_pipeline(
                 else:
                     terminal_s.append(finished - started)
 
-    meter = EmulatorMeter()
+    assert stack.emulator is not None
+    assert stack.emulator.pid is not None
+    meter = EmulatorMeter(stack.emulator.pid)
     with meter.measuring():
         started = time.monotonic()
         with ThreadPoolExecutor(concurrency) as pool:
@@ -69,13 +71,9 @@ def run_pipeline(
             "p99": round(percentile(terminal_s, 99) * 1000, 1),
         },
         "emulator": {
-            "requests": meter.requests,
             "cpu_seconds": round(meter.cpu_seconds, 2),
             "machine_busy_cpu_seconds": round(meter.machine_busy_seconds, 2),
-            "share_of_busy_cpu": round(meter.cpu_seconds / meter.machine_busy_seconds, 3),
+            "share_of_busy_cpu": round(meter.cpu_seconds / max(meter.machine_busy_seconds, 1e-9), 3),
             "share_of_machine_capacity": round(meter.cpu_seconds / (wall * (os.cpu_count() or 1)), 3),
-            "wall_seconds_in_requests": round(meter.wall_seconds, 2),
-            "mean_requests_in_flight": round(meter.wall_seconds / wall, 2),
-            "receive_long_poll_wall_seconds": round(meter.receive_wall_seconds, 2),
         },
     }

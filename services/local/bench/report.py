@@ -136,10 +136,8 @@ def pipeline(p: dict[str, Any]) -> str:
             "POST → terminal status p50 / p99 ms",
             f"{p['to_terminal_ms']['p50']} / {p['to_terminal_ms']['p99']}",
         ),
-        ("emulator requests", e["requests"]),
         ("emulator CPU s / machine busy CPU s", f"{e['cpu_seconds']} / {e['machine_busy_cpu_seconds']}"),
         ("emulator share of busy CPU", f"{e['share_of_busy_cpu']:.1%}"),
         ("emulator share of machine capacity", f"{e['share_of_machine_capacity']:.1%}"),
-        ("emulator mean requests in flight (wall)", e["mean_requests_in_flight"]),
     ]
     return table(("pipeline", "value"), rows)

@@ -1,13 +1,20 @@
-"""The AWS emulator: moto's server on loopback, and boto3 clients for it."""
+"""The AWS emulator: moto's server in a process of its own (emulator/server.py), and boto3
+clients for it."""
 
 from __future__ import annotations
 
-import logging
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import boto3
 
-from services.local.settings import REGION
+from services.local.bus import Bus, EmailWritten
+from services.local.settings import REGION, REPO_ROOT
 
 
 def client(endpoint: str, name: str, *, user_agent: str | None = None) -> Any:
@@ -25,25 +32,80 @@ def client(endpoint: str, name: str, *, user_agent: str | None = None) -> Any:
     )
 
 
-class Emulator:
-    """moto's threaded server in this process (its state is this process's moto backends)."""
+class EmulatorFailed(RuntimeError):
+    pass
 
-    def __init__(self, port: int) -> None:
+
+class Emulator:
+    """Starts the emulator process, learns its address, relays its mailbox to the bus."""
+
+    def __init__(self, port: int, emails_dir: Path, log_file: Path, bus: Bus) -> None:
         self._port = port
-        self._server: Any = None
+        self._emails_dir = emails_dir
+        self._log_file = log_file
+        self._bus = bus
+        self._process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
         self.endpoint = ""
 
-    def start(self) -> str:
-        from moto.server import ThreadedMotoServer
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
+    def start(self, timeout: float = 30) -> str:
+        with self._log_file.open("ab") as log:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "services.local.emulator.server",
+                    "--port",
+                    str(self._port),
+                    "--emails-dir",
+                    str(self._emails_dir),
+                ],
+                cwd=REPO_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+        assert self._process.stdout is not None
+        deadline = time.monotonic() + timeout
+        line = ""
+        while time.monotonic() < deadline and not line:
+            line = self._process.stdout.readline()
+            if not line and self._process.poll() is not None:
+                break
+        if not line:
+            self.stop()
+            raise EmulatorFailed(f"the emulator did not start (see {self._log_file})")
+        self.endpoint = json.loads(line)["listening"]
+        self._reader = threading.Thread(target=self._relay, name="emulator-mailbox", daemon=True)
+        self._reader.start()
         return self.endpoint
 
+    def _relay(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            try:
+                email = json.loads(line).get("email")
+            except ValueError:
+                continue
+            if email:
+                self._bus.publish(EmailWritten(email["subject"], email["path"], email.get("order_id")))
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._process = None

@@ -115,6 +115,7 @@ class _BadBody(Exception):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.1"  # an unparseable request line still gets a status line
     server: _Server
     error_content_type = "application/json"
 

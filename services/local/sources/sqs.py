@@ -6,7 +6,10 @@
   retry_delay x 2^(receives - 1), capped at the queue's visibility timeout (AWS: the visibility
   timeout every time). After a timeout or a crashed runtime the delay is at least the function's
   timeout, so whatever the dead invocation left "in progress" (an idempotency record) has expired
-  by the next delivery, as it has in AWS.
+  by the next delivery, as it has in AWS. So is the delay before the last permitted attempt,
+  whatever the failure: a condition that clears within the function's timeout (an "in progress"
+  record, a short outage) never sends to the DLQ a message AWS, whose retries are minutes
+  apart, would have delivered.
 - After maxReceiveCount receives the queue moves the message to its DLQ (the emulator does, on
   the next receive); the source announces it when the last permitted attempt fails.
 """
@@ -109,7 +112,7 @@ class SqsSource:
         received = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=self._consumes.batch_size,
-            WaitTimeSeconds=1,
+            WaitTimeSeconds=2,  # a long poll: an arriving message ends it at once
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
@@ -129,11 +132,14 @@ class SqsSource:
             reason = f"{error.get('errorType')}: {error.get('errorMessage', '')}".strip()
             if error.get("errorType") in (TIMEOUT_ERROR_TYPE, EXIT_ERROR_TYPE):
                 floor = float(self.function.timeout_seconds)
+        done: list[dict[str, str]] = []
         for message in received:
             if message["MessageId"] in failed:
                 self._retry_later(message, reason, floor)
             else:
-                self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+                done.append({"Id": str(len(done)), "ReceiptHandle": message["ReceiptHandle"]})
+        if done:  # one call for the batch's successes, as the event source mapping makes
+            self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=done)
         return len(received)
 
     def _retry_later(self, message: dict[str, Any], reason: str, floor: float) -> None:
@@ -146,6 +152,8 @@ class SqsSource:
             )
             delay = 0  # the queue moves it to the DLQ on its next receive
         else:
+            if receives == self._consumes.max_receive_count - 1:
+                floor = max(floor, float(self.function.timeout_seconds))
             delay = retry_delay(self._retry_delay, receives, self.function.visibility_timeout_seconds, floor)
         self._sqs.change_message_visibility(
             QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=delay

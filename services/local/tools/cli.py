@@ -1,9 +1,11 @@
-"""`orders`: look into a running local stack.
+"""`orders`: look into a running local stack (`make run`). Any order id may be given in full,
+in its short form (the 8 characters the console and emails show) or as any unique prefix.
 
-orders list                 orders and their statuses
-orders show ORDER_ID        one order's timeline
-orders dlq [QUEUE]          messages in the dead-letter queues
-orders redrive QUEUE        move a DLQ's messages back to its source queue
+orders list                    the newest orders and where each stands
+orders show ORDER [--json]     one order's timeline, payment and any flag
+orders stuck                   orders the sweeper flagged, with their DLQ messages
+orders dlq [QUEUE]             messages waiting in the dead-letter queues
+orders redrive QUEUE           move a consumer's DLQ messages back to its queue
 """
 
 from __future__ import annotations
@@ -11,93 +13,156 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from datetime import datetime
 from typing import Any
 
+from services.local.tools import orders as ops
 from services.local.tools.client import NoStack, aws_client, load_state, request
-from services.order.adapters import DynamoOrders
+from services.order.domain import Order
+from services.shared.money import format_money
+from services.shared.references import short_reference
+
+
+class CliError(Exception):
+    """One line for the person at the terminal; exit code 2."""
+
+
+def _age(at: str) -> str:
+    seconds = int(time.time() - datetime.fromisoformat(at).timestamp())
+    return (
+        f"{seconds}s" if seconds < 120 else f"{seconds // 60}m" if seconds < 7200 else f"{seconds // 3600}h"
+    )
+
+
+def _where(order: Order) -> str:
+    payment = f", payment {order.payment.state.value}" if order.payment else ""
+    flag = "  ⚑ needs attention" if order.attention else ""
+    done = "  ✓" if order.complete else ""
+    return f"{order.status}{payment}{done}{flag}"
 
 
 def _list(state: dict[str, Any], _: argparse.Namespace) -> None:
-    orders = DynamoOrders(aws_client(state, "dynamodb"), state["tables"]["orders"]).list()
-    for order in orders:
-        print(
-            f"{order['order_id']}  {order['status']:<18} "
-            f"{order['currency']} {order['total'] / 100:>9.2f}  {order['created_at']}"
-        )
-    print(f"{len(orders)} orders")
+    found = ops.orders(aws_client(state, "dynamodb"), state["tables"]["orders"])
+    for order in found:
+        total = format_money(order.quote.total, order.quote.currency)
+        age = _age(order.created_at)
+        print(f"{short_reference(order.order_id)}  {total:>14}  {age:>5} ago  {_where(order)}")
+    print(f"{len(found)} order(s)")
 
 
 def _show(state: dict[str, Any], args: argparse.Namespace) -> None:
-    status, _, order = request("GET", f"{state['api_url']}/orders/{args.order_id}")
+    order_id = _resolve(state, args.order)
+    status, _, view = request("GET", f"{state['api_url']}/orders/{order_id}")
     if status != 200:
-        raise SystemExit(f"{status}: {order}")
-    print(json.dumps(order, indent=2))
+        raise CliError(f"GET /orders/{order_id} answered {status}: {view.get('message') if view else ''}")
+    if args.json:
+        print(json.dumps(view, indent=2))
+        return
+    money = view["currency"]
+    print(f"order {view['order_id']}  ({short_reference(view['order_id'])})")
+    print(f"  {view['status']}{'  complete' if view.get('complete') else ''}")
+    print(f"  total {format_money(view['total'], money)}  (placed {view['created_at']})")
+    for entry in view["timeline"]:
+        print(f"  {entry['at']}  {entry['status']}")
+    for key in ("invoice_number", "tracking_number", "carrier", "failure_reason"):
+        if view.get(key):
+            print(f"  {key.replace('_', ' ')}: {view[key]}")
+    payment = view.get("payment")
+    if payment:
+        captured = format_money(payment["captured_amount"], payment["currency"])
+        held = format_money(payment["amount"], payment["currency"])
+        print(f"  payment: {payment['state']}, held {held}, captured {captured}")
+        for key in ("authorization_reference", "capture_reference", "void_reference", "failure_reason"):
+            if payment.get(key):
+                print(f"    {key.replace('_', ' ')}: {payment[key]}")
+    if view.get("attention"):
+        print(f"  ⚑ needs attention since {view['attention']['at']}: {view['attention']['reason']}")
 
 
-def _messages(sqs: Any, url: str) -> list[dict[str, Any]]:
-    """Peek at a queue: received with a zero visibility timeout, so nothing is consumed."""
-    seen: dict[str, dict[str, Any]] = {}
-    for _ in range(10):
-        batch = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
-        ).get("Messages", [])
-        if not batch or all(m["MessageId"] in seen for m in batch):
-            break
-        seen.update({m["MessageId"]: m for m in batch})
-    return list(seen.values())
+def _stuck(state: dict[str, Any], _: argparse.Namespace) -> None:
+    dynamodb, sqs = aws_client(state, "dynamodb"), aws_client(state, "sqs")
+    found = ops.flagged(dynamodb, state["tables"]["orders"])
+    parked = [m for name, url in ops.parked_queues(state).items() for m in ops.peek(sqs, name, url)]
+    for order in found:
+        attention = order.attention
+        since = attention.at if attention else order.created_at
+        print(f"{short_reference(order.order_id)}  {order.status:<18} flagged {_age(since)} ago: ", end="")
+        print(attention.reason if attention else "?")
+        for message in (m for m in parked if m.order_id == order.order_id):
+            print(f"    in {message.queue}: {message.status} ({message.message_id})")
+    print(f"{len(found)} flagged order(s)")
 
 
 def _dlq(state: dict[str, Any], args: argparse.Namespace) -> None:
+    queues = ops.parked_queues(state)
+    if args.queue and args.queue not in queues:
+        raise CliError(f"no queue {args.queue!r}; there are: {', '.join(sorted(queues))}")
     sqs = aws_client(state, "sqs")
-    for queue, url in state["dlq_urls"].items():
-        if args.queue and queue != args.queue:
+    for name, url in sorted(queues.items()):
+        if args.queue and name != args.queue:
             continue
-        messages = _messages(sqs, url)
-        print(f"{queue}-dlq: {len(messages)} message(s)")
+        messages = ops.peek(sqs, name, url)
+        print(f"{name}: {len(messages)} message(s)")
         for message in messages:
-            body = json.loads(message["Body"]) if message["Body"].startswith("{") else {}
-            print(f"  {message['MessageId']}  {body.get('status', '?')}  order {body.get('order_id', '?')}")
+            who = short_reference(message.order_id) if message.order_id else "?"
+            print(f"  {message.message_id}  {message.status or '?'}  order {who}")
 
 
 def _redrive(state: dict[str, Any], args: argparse.Namespace) -> None:
+    sources, dlqs = state["queue_urls"], state["dlq_urls"]
+    if args.queue not in dlqs:
+        raise CliError(f"no consumer DLQ {args.queue!r}; redrive one of: {', '.join(sorted(dlqs))}")
     sqs = aws_client(state, "sqs")
-    source, dlq = state["queue_urls"][args.queue], state["dlq_urls"][args.queue]
     moved = 0
     while batch := sqs.receive_message(
-        QueueUrl=dlq, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        QueueUrl=dlqs[args.queue], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
     ).get("Messages", []):
         for message in batch:
             sqs.send_message(
-                QueueUrl=source,
+                QueueUrl=sources[args.queue],
                 MessageBody=message["Body"],
                 MessageAttributes=message.get("MessageAttributes", {}),
             )
-            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+            sqs.delete_message(QueueUrl=dlqs[args.queue], ReceiptHandle=message["ReceiptHandle"])
             moved += 1
     print(f"moved {moved} message(s) from {args.queue}-dlq back to {args.queue}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def _resolve(state: dict[str, Any], reference: str) -> str:
+    try:
+        return ops.resolve(aws_client(state, "dynamodb"), state["tables"]["orders"], reference)
+    except ops.Unknown as error:
+        raise CliError(str(error)) from None
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
         prog="orders", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list").set_defaults(run=_list)
-    show = commands.add_parser("show")
-    show.add_argument("order_id")
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="the newest orders").set_defaults(run=_list)
+    show = commands.add_parser("show", help="one order's timeline")
+    show.add_argument("order", help="order id, short id or unique prefix")
+    show.add_argument("--json", action="store_true", help="the raw GET /orders/{id} answer")
     show.set_defaults(run=_show)
-    dlq = commands.add_parser("dlq")
+    commands.add_parser("stuck", help="orders flagged for attention").set_defaults(run=_stuck)
+    dlq = commands.add_parser("dlq", help="messages in the dead-letter queues")
     dlq.add_argument("queue", nargs="?")
     dlq.set_defaults(run=_dlq)
-    redrive = commands.add_parser("redrive")
+    redrive = commands.add_parser("redrive", help="move a DLQ's messages back to its queue")
     redrive.add_argument("queue")
     redrive.set_defaults(run=_redrive)
-    args = parser.parse_args(argv)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         args.run(load_state(), args)
-    except NoStack as error:
-        print(error, file=sys.stderr)
-        return 1
+    except (NoStack, CliError) as error:
+        print(f"orders: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from services.local.emulator.moto import client
 from services.local.settings import state_dir
-from services.order.domain import TERMINAL_STATUSES
 
 STATE_FILE_NAME = "stack.json"
 
@@ -55,16 +54,21 @@ def request(
         return error.code, dict(error.headers), json.loads(error.read() or b"null")
 
 
+def settled(order: Any) -> bool:
+    """The order's saga has ended (complete), or it waits for a person (attention)."""
+    return isinstance(order, dict) and bool(order.get("complete") or order.get("attention"))
+
+
 def wait_for_terminal(
     api_url: str, order_id: str, deadline_seconds: float = 60, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """Poll GET /orders/{id} until the saga ends (or the deadline passes)."""
+    """Poll GET /orders/{id} until the saga ends or needs a person (or the deadline passes)."""
     deadline = time.monotonic() + deadline_seconds
     while True:
         _, _, order = request("GET", f"{api_url}/orders/{order_id}", headers=headers)
-        if (order and order.get("status") in TERMINAL_STATUSES) or time.monotonic() > deadline:
-            return order
-        time.sleep(0.2)
+        if settled(order) or time.monotonic() > deadline:
+            return dict(order or {})
+        time.sleep(0.5)
 
 
 def aws_client(state: dict[str, Any], name: str) -> Any:

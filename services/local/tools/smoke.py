@@ -1,4 +1,4 @@
-"""Smoke test of a deployed stack: POST one order, poll it to SHIPPED.
+"""Smoke test of a deployed stack: POST one order, poll it until it has shipped and been paid.
 
     python -m services.local.tools.smoke --api-url https://…/dev --api-key KEY
 
@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.monotonic() - started
     print(f"{created['order_id']}: {order.get('status')} after {seconds:.1f}s")
     print(json.dumps(order.get("timeline", []), indent=2))
-    return 0 if order.get("status") == "SHIPPED" else 1
+    shipped = order.get("status") == "SHIPPED" and order.get("complete") is True
+    return 0 if shipped else 1
 
 
 if __name__ == "__main__":

@@ -23,3 +23,18 @@ variable "deletion_protection" {
   description = "Refuse DeleteTable while true."
   type        = bool
 }
+
+variable "stream_view_type" {
+  description = "What the table's stream carries (e.g. NEW_IMAGE); null for no stream."
+  type        = string
+  default     = null
+}
+
+variable "indexes" {
+  description = "Sparse global secondary indexes by name: a string hash key and a number range key, keys only."
+  type = map(object({
+    hash_key  = string
+    range_key = string
+  }))
+  default = {}
+}

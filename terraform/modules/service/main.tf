@@ -9,6 +9,8 @@ data "aws_caller_identity" "current" {}
 
 locals {
   consumer         = var.consumes != null
+  streamed         = var.stream != null
+  scheduled        = var.schedule != null
   partition        = data.aws_partition.current.partition
   region           = data.aws_region.current.name
   account_id       = data.aws_caller_identity.current.account_id
@@ -16,8 +18,10 @@ locals {
   log_group_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
   read_actions     = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"]
   write_actions    = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
-  read_table_arns  = [for t in values(var.tables) : t.arn if t.access == "read"]
+  read_table_arns  = [for t in values(var.tables) : t.arn if t.access == "read" && length(t.attributes) == 0]
   write_table_arns = [for t in values(var.tables) : t.arn if t.access == "read_write"]
+  # Tables the function may read only some attributes of (billing: the order's payment token).
+  attribute_reads = { for env, t in var.tables : env => t if t.access == "read" && length(t.attributes) > 0 }
 }
 
 # --- role -------------------------------------------------------------------
@@ -75,6 +79,60 @@ data "aws_iam_policy_document" "this" {
       sid       = "ReadWriteOwnTables"
       actions   = concat(local.read_actions, local.write_actions)
       resources = flatten([for arn in local.write_table_arns : [arn, "${arn}/index/*"]])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.attribute_reads
+    content {
+      sid       = "ReadOnlyAttributes${replace(title(lower(statement.key)), "_", "")}"
+      actions   = ["dynamodb:GetItem"]
+      resources = [statement.value.arn]
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "dynamodb:Attributes"
+        values   = statement.value.attributes
+      }
+
+      condition {
+        test     = "StringEqualsIfExists"
+        variable = "dynamodb:Select"
+        values   = ["SPECIFIC_ATTRIBUTES"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.streamed ? [1] : []
+    content {
+      sid       = "ReadTheStream"
+      actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+      resources = [var.stream.arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.streamed ? [1] : []
+    content {
+      sid       = "ReportFailedStreamBatches"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.failures[0].arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.streamed ? [1] : []
+    content {
+      sid       = "EncryptForTheFailureQueue"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
     }
   }
 
@@ -300,4 +358,105 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions
+}
+
+# --- stream consumer: the event source mapping on a DynamoDB stream --------------------------
+
+resource "aws_sqs_queue" "failures" {
+  count = local.streamed ? 1 : 0
+
+  name                              = "${var.name}-failures"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+}
+
+resource "aws_lambda_event_source_mapping" "stream" {
+  count = local.streamed ? 1 : 0
+
+  event_source_arn               = var.stream.arn
+  function_name                  = aws_lambda_function.this.arn
+  starting_position              = var.stream.starting_position
+  batch_size                     = var.stream.batch_size
+  maximum_retry_attempts         = var.stream.maximum_retry_attempts
+  maximum_record_age_in_seconds  = var.stream.maximum_record_age_seconds
+  bisect_batch_on_function_error = var.stream.bisect_batch_on_function_error
+  function_response_types        = ["ReportBatchItemFailures"]
+  # Emulator note: terraform/local/service_override.tf.tpl sets enabled = false there.
+  enabled = true
+
+  filter_criteria {
+    filter {
+      pattern = var.stream.filter_pattern
+    }
+  }
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.failures[0].arn
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "iterator_age" {
+  count = local.streamed ? 1 : 0
+
+  alarm_name          = "${var.name}-iterator-age"
+  alarm_description   = "${var.name} is falling behind its stream: events wait to be published."
+  namespace           = "AWS/Lambda"
+  metric_name         = "IteratorAge"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.stream.iterator_age_alarm_ms
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "failures" {
+  count = local.streamed ? 1 : 0
+
+  alarm_name          = "${var.name}-failures-not-empty"
+  alarm_description   = "${var.name} gave up on stream records; the sweeper re-publishes their orders' events."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.failures[0].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+# --- scheduled function: an EventBridge rule ----------------------------------------------
+
+resource "aws_cloudwatch_event_rule" "schedule" {
+  count = local.scheduled ? 1 : 0
+
+  name                = var.name
+  description         = "Runs ${var.name} every ${var.schedule.rate_minutes} minute(s)."
+  schedule_expression = "rate(${var.schedule.rate_minutes} ${var.schedule.rate_minutes == 1 ? "minute" : "minutes"})"
+}
+
+resource "aws_cloudwatch_event_target" "schedule" {
+  count = local.scheduled ? 1 : 0
+
+  rule = aws_cloudwatch_event_rule.schedule[0].name
+  arn  = aws_lambda_function.this.arn
+}
+
+resource "aws_lambda_permission" "schedule" {
+  count = local.scheduled ? 1 : 0
+
+  statement_id  = "AllowEventBridgeSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.schedule[0].arn
 }

@@ -37,3 +37,8 @@ output "dlq_arn" {
   description = "ARN of the function's dead-letter queue; null when it consumes no events."
   value       = one(aws_sqs_queue.dlq[*].arn)
 }
+
+output "failures_queue_url" {
+  description = "URL of the queue a stream consumer's failed batches are described in; null for other functions."
+  value       = one(aws_sqs_queue.failures[*].url)
+}

@@ -34,10 +34,11 @@ variable "environment" {
 }
 
 variable "tables" {
-  description = "Tables the function may use, keyed by environment variable: ARN and access (read or read_write)."
+  description = "Tables the function may use, keyed by environment variable: ARN, access (read or read_write) and, for a read, the only attributes it may read (empty: all)."
   type = map(object({
-    arn    = string
-    access = string
+    arn        = string
+    access     = string
+    attributes = optional(list(string), [])
   }))
 
   validation {
@@ -92,4 +93,27 @@ variable "log_retention_days" {
 variable "alarm_actions" {
   description = "ARNs notified when an alarm changes state (e.g. an ops SNS topic)."
   type        = list(string)
+}
+
+variable "stream" {
+  description = "The DynamoDB stream that invokes the function, and its event source mapping's settings; null for none."
+  type = object({
+    arn                            = string
+    batch_size                     = number
+    maximum_retry_attempts         = number
+    maximum_record_age_seconds     = number
+    bisect_batch_on_function_error = bool
+    starting_position              = string
+    filter_pattern                 = string
+    iterator_age_alarm_ms          = number
+  })
+  default = null
+}
+
+variable "schedule" {
+  description = "Run the function on a schedule (an EventBridge rule) every rate_minutes; null for none."
+  type = object({
+    rate_minutes = number
+  })
+  default = null
 }

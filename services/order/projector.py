@@ -1,4 +1,4 @@
-"""Entrypoint: the status projector. Keeps each order's status and timeline current."""
+"""Entrypoint: the status projector. Keeps each order's status, payment and timeline current."""
 
 from __future__ import annotations
 

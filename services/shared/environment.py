@@ -1,0 +1,40 @@
+"""Each function's environment, from the topology declaration: the one definition of it.
+
+Terraform sets the same variables (terraform/main.tf; tests/infra holds the two together), the
+local stack and the tests call this function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.shared.topology import Function
+
+METRICS_NAMESPACE = "orderflow"
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The names one deployment gave the resources the topology declares."""
+
+    tables: Mapping[str, str]  # logical table name -> its name in this deployment
+    topic_arn: str
+    email_sender: str
+    configuration_set: str | None = None
+    metrics_namespace: str = METRICS_NAMESPACE
+    log_level: str = "INFO"
+
+
+def function_environment(function: Function, resources: Resources) -> dict[str, str]:
+    env = {spec.env_var: resources.tables[spec.table] for spec in function.tables}
+    if function.publishes:
+        env["EVENTS_TOPIC_ARN"] = resources.topic_arn
+    if function.sends_email:
+        env["EMAIL_SENDER"] = resources.email_sender
+        if resources.configuration_set:
+            env["EMAIL_CONFIGURATION_SET"] = resources.configuration_set
+    env["POWERTOOLS_SERVICE_NAME"] = function.name
+    env["POWERTOOLS_LOG_LEVEL"] = resources.log_level
+    env["POWERTOOLS_METRICS_NAMESPACE"] = resources.metrics_namespace
+    return env
