@@ -139,3 +139,23 @@ def test_a_handler_that_cannot_load_is_not_respawned_in_a_tight_loop(bus: Bus, t
         assert 1 <= len(recorder.exits()) <= 4, recorder.exits()
     finally:
         fn.stop()
+
+
+def test_a_second_process_starts_only_when_the_first_is_busy(bus: Bus, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    fn = started(LambdaFunction(function(timeout=5), "local-two", env, 2, tmp_path / "two.log", bus))
+    try:
+        assert len(fn.pids) == 1  # ready with one: the second is a cold start when needed
+        outcomes: list[InvocationResult] = []
+        workers = [
+            threading.Thread(target=lambda: outcomes.append(fn.invoke({"action": "sleep", "seconds": 1})))
+            for _ in range(3)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(30)
+        assert [o.ok for o in outcomes] == [True] * 3
+        assert len({o.payload["pid"] for o in outcomes}) == 2  # never more than its concurrency
+    finally:
+        fn.stop()

@@ -1,6 +1,7 @@
 """A function's sandboxes, supervised as Lambda supervises them.
 
-- An invocation goes to an idle sandbox; a caller waits for one when all are busy.
+- An invocation goes to an idle sandbox. When all are busy, another is started (a cold
+  start), up to the function's concurrency; beyond it the caller waits for one.
 - An invocation that runs past the function's timeout ends its process (Lambda does not let a
   timed-out sandbox run on), and the caller gets the `Sandbox.Timedout` error.
 - A process that dies, whatever the cause, fails its in-flight invocation with
@@ -51,7 +52,9 @@ class LambdaFunction:
         self.aws_name = aws_name
         self.log_file = log_file
         self._bus = bus
-        self.sandboxes = [Sandbox(function, aws_name, env, log_file) for _ in range(max(1, processes))]
+        self._env = env
+        self._limit = max(1, processes)
+        self.sandboxes = [Sandbox(function, aws_name, env, log_file)]
         self._idle: queue.Queue[Sandbox] = queue.Queue()
         self._lives: dict[int, _Life] = {}
         self._lock = threading.Lock()
@@ -75,19 +78,19 @@ class LambdaFunction:
         self._watcher.start()
 
     def wait_ready(self, timeout: float) -> None:
-        for sandbox in self.sandboxes:
+        for sandbox in list(self.sandboxes):
             sandbox.wait_ready(timeout)
 
     def stop(self) -> None:
         self._stopping.set()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
-        for sandbox in self.sandboxes:
+        for sandbox in list(self.sandboxes):
             sandbox.stop()
 
     def restart(self, reason: str) -> None:
         """Replace every process (the code changed). In-flight invocations finish first."""
-        taken = [self._idle.get() for _ in self.sandboxes]
+        taken = [self._idle.get() for _ in list(self.sandboxes)]
         for sandbox in taken:
             with self._lock:
                 self._lives[id(sandbox)].reason = reason
@@ -97,8 +100,23 @@ class LambdaFunction:
             self._idle.put(sandbox)
 
     # -- invoking ------------------------------------------------------------------
+    def _take(self) -> Sandbox:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            grow = len(self.sandboxes) < self._limit
+            if grow:
+                sandbox = Sandbox(self.function, self.aws_name, self._env, self.log_file)
+                self.sandboxes.append(sandbox)
+        if not grow:
+            return self._idle.get()
+        self._spawn(sandbox)
+        return sandbox
+
     def invoke(self, event: dict[str, Any]) -> InvocationResult:
-        sandbox = self._idle.get()
+        sandbox = self._take()
         try:
             self._bus.publish(InvocationStarted(self.name, sandbox.pid))
             result = sandbox.invoke(event)
@@ -135,15 +153,15 @@ class LambdaFunction:
 
     def _watch(self) -> None:
         while not self._stopping.wait(_WATCH_INTERVAL):
-            for sandbox in self.sandboxes:
+            for sandbox in list(self.sandboxes):
                 self._replace_if_dead(sandbox)
 
     def _replace_if_dead(self, sandbox: Sandbox) -> None:
         """If the sandbox's process has ended: fail its invocation, announce it, start another."""
         with self._lock:
             returncode = sandbox.exited()
-            life = self._lives[id(sandbox)]
-            if returncode is None or life.replacing or self._stopping.is_set():
+            life = self._lives.get(id(sandbox))
+            if returncode is None or life is None or life.replacing or self._stopping.is_set():
                 return
             life.replacing = True
             pid = sandbox.pid or 0
