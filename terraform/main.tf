@@ -40,6 +40,15 @@ locals {
   catalog      = jsondecode(file(local.catalog_path))
 
   lambda_arn_pattern = "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${local.prefix}-*"
+
+  # The boundary terraform/bootstrap creates for this workspace; the workspace's deploy role
+  # can create roles only if they carry it.
+  alarm_actions = concat([module.alarms_topic.topic_arn], var.alarm_actions)
+
+  permissions_boundary_arn = coalesce(
+    var.permissions_boundary_arn,
+    "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/ci/${local.prefix}-boundary",
+  )
 }
 
 # A warning, not an error, so that `terraform validate` works in any workspace.
@@ -63,7 +72,7 @@ module "ecr" {
   for_each = local.images
 
   name                        = "${local.prefix}-${each.key}"
-  keep_images                 = var.ecr_keep_images
+  untagged_expiry_days        = var.ecr_untagged_expiry_days
   force_delete                = var.ecr_force_delete
   lambda_function_arn_pattern = local.lambda_arn_pattern
 }
@@ -95,8 +104,19 @@ resource "aws_dynamodb_table_item" "catalog" {
 module "topic" {
   source = "./modules/event_topic"
 
-  name        = "${local.prefix}-${local.topology.topic}"
-  kms_key_arn = module.kms.key_arn
+  name                           = "${local.prefix}-${local.topology.topic}"
+  kms_key_arn                    = module.kms.key_arn
+  delivery_failure_alarm_actions = local.alarm_actions
+}
+
+# Every alarm of the workspace notifies this topic (and var.alarm_actions).
+module "alarms_topic" {
+  source = "./modules/event_topic"
+
+  name                = "${local.prefix}-alarms"
+  kms_key_arn         = module.kms.key_arn
+  publisher_services  = ["cloudwatch.amazonaws.com"]
+  email_subscriptions = var.alarm_emails
 }
 
 module "email" {
@@ -104,6 +124,7 @@ module "email" {
 
   sender                 = var.email_sender
   configuration_set_name = "${local.prefix}-email"
+  alarm_actions          = local.alarm_actions
 }
 
 module "service" {
@@ -135,8 +156,11 @@ module "service" {
     for env, t in each.value.tables : env => {
       arn    = module.table[t.table].table_arn
       access = t.access
+      # Powertools idempotency deletes its record when the handler fails.
+      delete_items = endswith(t.table, "-idempotency")
     }
   }
+  permissions_boundary = local.permissions_boundary_arn
 
   kms_key_arn       = module.kms.key_arn
   topic_arn         = module.topic.topic_arn
@@ -157,21 +181,22 @@ module "service" {
   } : null
 
   log_retention_days = var.log_retention_days
-  alarm_actions      = var.alarm_actions
+  alarm_actions      = local.alarm_actions
 }
 
 module "api" {
   source = "./modules/rest_api"
 
-  name                        = "${local.prefix}-api"
-  stage_name                  = terraform.workspace
-  function_name               = one([for name, f in local.functions : module.service[name].function_name if try(f.http, false)])
-  function_invoke_arn         = one([for name, f in local.functions : module.service[name].function_invoke_arn if try(f.http, false)])
-  throttle_rate_limit         = var.api_throttle_rate_limit
-  throttle_burst_limit        = var.api_throttle_burst_limit
-  quota_per_day               = var.api_quota_per_day
-  logging_level               = var.api_logging_level
-  log_retention_days          = var.log_retention_days
-  kms_key_arn                 = module.kms.key_arn
-  manage_account_logging_role = var.manage_api_gateway_account
+  name                 = "${local.prefix}-api"
+  stage_name           = terraform.workspace
+  function_name        = one([for name, f in local.functions : module.service[name].function_name if try(f.http, false)])
+  function_invoke_arn  = one([for name, f in local.functions : module.service[name].function_invoke_arn if try(f.http, false)])
+  throttle_rate_limit  = var.api_throttle_rate_limit
+  throttle_burst_limit = var.api_throttle_burst_limit
+  quota_per_day        = var.api_quota_per_day
+  logging_level        = var.api_logging_level
+  log_retention_days   = var.log_retention_days
+  kms_key_arn          = module.kms.key_arn
+  latency_alarm_ms     = var.api_latency_alarm_ms
+  alarm_actions        = local.alarm_actions
 }

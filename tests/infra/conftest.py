@@ -155,25 +155,46 @@ def _free_port() -> int:
 
 
 def _aws_like_redrive_policy() -> None:
-    """Make moto return RedrivePolicy as compact JSON, as SQS does.
+    """Make moto's SQS attributes behave as SQS does where the provider depends on it.
 
-    moto answers '{"deadLetterTargetArn": "...", "maxReceiveCount": 5}' (with
-    spaces); the provider does not treat that as equal to its own compact JSON
-    and would plan an update forever. AWS itself returns the compact form.
+    - moto answers RedrivePolicy as '{"deadLetterTargetArn": "...", "maxReceiveCount": 5}'
+      (with spaces); the provider does not treat that as equal to its own compact JSON and
+      would plan an update forever. AWS itself returns the compact form.
+    - moto neither accepts nor returns RedriveAllowPolicy (GetQueueAttributes rejects the
+      name), so the provider would wait for it for ever. AWS returns it like RedrivePolicy.
+    - moto's SetQueueAttributes drops the queue's Policy whenever the call does not repeat
+      it (setting RedriveAllowPolicy on a DLQ would delete the DLQ's policy). AWS changes
+      only the attributes given.
     """
     from moto.sqs.models import Queue
 
     if getattr(Queue, "_orderflow_compact_redrive", False):
         return
     original = Queue.attributes
+    original_set = Queue._set_attributes
 
     def attributes(self):  # type: ignore[no-untyped-def]
         result = original.fget(self)
         if self.redrive_policy:
             result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        if self.redrive_allow_policy:
+            result["RedriveAllowPolicy"] = json.dumps(
+                json.loads(self.redrive_allow_policy), separators=(",", ":")
+            )
+        else:
+            result.pop("RedriveAllowPolicy", None)  # removed (set to ""): absent, as in SQS
         return result
 
+    def _set_attributes(self, attributes, now=None):  # type: ignore[no-untyped-def]
+        policy = getattr(self, "policy", None)
+        original_set(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
+    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
     Queue.attributes = property(attributes)  # type: ignore[assignment]
+    Queue._set_attributes = _set_attributes  # type: ignore[method-assign]
     Queue._orderflow_compact_redrive = True  # type: ignore[attr-defined]
 
 

@@ -8,16 +8,26 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  consumer         = var.consumes != null
-  partition        = data.aws_partition.current.partition
-  region           = data.aws_region.current.name
-  account_id       = data.aws_caller_identity.current.account_id
-  log_group_name   = "/aws/lambda/${var.name}"
-  log_group_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
-  read_actions     = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"]
-  write_actions    = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
-  read_table_arns  = [for t in values(var.tables) : t.arn if t.access == "read"]
-  write_table_arns = [for t in values(var.tables) : t.arn if t.access == "read_write"]
+  consumer       = var.consumes != null
+  partition      = data.aws_partition.current.partition
+  region         = data.aws_region.current.name
+  account_id     = data.aws_caller_identity.current.account_id
+  log_group_name = "/aws/lambda/${var.name}"
+  log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+  # What the functions call (services/): no Scan (only the operator CLI scans) and no
+  # BatchWriteItem; DeleteItem only where the table asks for it (idempotency records that
+  # Powertools deletes when a handler fails).
+  read_actions      = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"]
+  write_actions     = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+  read_table_arns   = [for t in values(var.tables) : t.arn if t.access == "read"]
+  write_table_arns  = [for t in values(var.tables) : t.arn if t.access == "read_write"]
+  delete_table_arns = [for t in values(var.tables) : t.arn if t.access == "read_write" && t.delete_items]
+  # DynamoDB uses the caller's own rights on a customer-managed table key: every function
+  # with a table decrypts, every writer also encrypts. A function that reads a table's stream
+  # (records encrypted with the same key) gets it through its `tables` entry for that table.
+  table_key_readers = length(var.tables) > 0
+  table_key_writers = length(local.write_table_arns) > 0
+  dynamodb_via      = "dynamodb.${local.region}.amazonaws.com"
 }
 
 # --- role -------------------------------------------------------------------
@@ -40,8 +50,9 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = var.name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name                 = var.name
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary
 }
 
 data "aws_iam_policy_document" "this" {
@@ -75,6 +86,45 @@ data "aws_iam_policy_document" "this" {
       sid       = "ReadWriteOwnTables"
       actions   = concat(local.read_actions, local.write_actions)
       resources = flatten([for arn in local.write_table_arns : [arn, "${arn}/index/*"]])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.delete_table_arns) > 0 ? [1] : []
+    content {
+      sid       = "DeleteItemsOfOwnTables"
+      actions   = ["dynamodb:DeleteItem"]
+      resources = local.delete_table_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.table_key_readers ? [1] : []
+    content {
+      sid       = "DecryptOwnTables"
+      actions   = ["kms:Decrypt", "kms:DescribeKey"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.dynamodb_via]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.table_key_writers ? [1] : []
+    content {
+      sid       = "EncryptOwnTables"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.dynamodb_via]
+      }
     }
   }
 
@@ -201,6 +251,22 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   ok_actions          = var.alarm_actions
 }
 
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  alarm_name          = "${var.name}-throttles"
+  alarm_description   = "Lambda throttled invocations of ${var.name} (concurrency limit reached)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
 # --- consumer: queue, DLQ, subscription, event source mapping -----------------
 
 resource "aws_sqs_queue" "dlq" {
@@ -227,6 +293,7 @@ resource "aws_sqs_queue" "this" {
   })
 }
 
+# Only HTTPS requests reach either queue (aws:SecureTransport).
 data "aws_iam_policy_document" "queue" {
   count = local.consumer ? 1 : 0
 
@@ -246,6 +313,24 @@ data "aws_iam_policy_document" "queue" {
       values   = [var.topic_arn]
     }
   }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.this[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
 }
 
 resource "aws_sqs_queue_policy" "this" {
@@ -253,6 +338,46 @@ resource "aws_sqs_queue_policy" "this" {
 
   queue_url = aws_sqs_queue.this[0].id
   policy    = data.aws_iam_policy_document.queue[0].json
+}
+
+data "aws_iam_policy_document" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  policy    = data.aws_iam_policy_document.dlq[0].json
+}
+
+# Only the function's own queue may dead-letter into its DLQ.
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.this[0].arn]
+  })
 }
 
 resource "aws_sns_topic_subscription" "this" {
@@ -297,6 +422,28 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+# Items a handler fails through the partial batch response never count as Lambda errors:
+# they are retried and then dead-lettered, so queue age (and DLQ depth above) is what shows
+# them, as well as a consumer that stopped polling. Healthy messages are gone in seconds;
+# one that waited two visibility timeouts has failed twice or is stuck behind a backlog.
+resource "aws_cloudwatch_metric_alarm" "oldest_message" {
+  count = local.consumer ? 1 : 0
+
+  alarm_name          = "${var.name}-oldest-message-age"
+  alarm_description   = "The oldest message in ${var.name}'s queue waited longer than two visibility timeouts."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.this[0].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 2 * aws_sqs_queue.this[0].visibility_timeout_seconds
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions

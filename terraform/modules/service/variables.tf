@@ -34,10 +34,11 @@ variable "environment" {
 }
 
 variable "tables" {
-  description = "Tables the function may use, keyed by environment variable: ARN and access (read or read_write)."
+  description = "Tables the function may use, keyed by environment variable: ARN, access (read or read_write) and whether it deletes items (read_write only)."
   type = map(object({
-    arn    = string
-    access = string
+    arn          = string
+    access       = string
+    delete_items = optional(bool, false)
   }))
 
   validation {
@@ -47,7 +48,7 @@ variable "tables" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of the workspace KMS key that encrypts the topic, queues and log groups."
+  description = "ARN of the workspace KMS key that encrypts the topic, queues, tables and log groups."
   type        = string
 }
 
@@ -92,4 +93,9 @@ variable "log_retention_days" {
 variable "alarm_actions" {
   description = "ARNs notified when an alarm changes state (e.g. an ops SNS topic)."
   type        = list(string)
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary the function's role carries (the deploy roles may only create roles that carry it); null for none."
+  type        = string
 }
