@@ -92,7 +92,8 @@ bench: $(STAMP) ## measure cold start, requests and cost per order, throughput; 
 # Deploy terraform/ to a real AWS account, one Terraform workspace per environment (dev, staging,
 # prod; values in terraform/environments/<workspace>.tfvars). First copy
 # terraform/backend.hcl.example to terraform/backend.hcl and fill it in.
-# Images: IMAGE_TAG=<tag or sha256:digest>, else .local/image-digests.json from `make push`,
+# Images: IMAGE_TAG=<tag or sha256:digest> [IMAGE_DIGESTS='{order="sha256:..."}'], else
+# .local/image-digests.json from `make push`,
 # else (plan only) the git short SHA. TF_PLUGIN_MIRROR=<dir> installs providers from a local mirror.
 TF ?= terraform
 TF_DIR ?= terraform
@@ -102,7 +103,7 @@ TF_DIGESTS_FILE ?= .local/image-digests.json
 TF_APPLY_ARGS ?=
 TF_PLAN_ARGS ?=
 TF_RUN = $(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE="$$($(TF_DIR)/scripts/tf-mirror-config.sh)") $(TF) -chdir=$(TF_DIR)
-TF_IMAGE_VARS = $(if $(IMAGE_TAG),-var 'image_tag=$(IMAGE_TAG)',$(if $(wildcard $(TF_DIGESTS_FILE)),-var-file='$(abspath $(TF_DIGESTS_FILE))'))
+TF_IMAGE_VARS = $(if $(IMAGE_TAG),-var 'image_tag=$(IMAGE_TAG)' $(if $(IMAGE_DIGESTS),-var 'image_digests=$(IMAGE_DIGESTS)'),$(if $(wildcard $(TF_DIGESTS_FILE)),-var-file='$(abspath $(TF_DIGESTS_FILE))'))
 TF_VARS = -var-file=environments/$(WORKSPACE).tfvars $(TF_IMAGE_VARS)
 
 .PHONY: tf-init tf-workspace plan apply tf-destroy tf-output api-key tf-check test-infra
