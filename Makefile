@@ -24,7 +24,7 @@ venv: $(STAMP) ## create .venv and install (only when missing or pyproject.toml 
 test: lint ## lint, then run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov: zero findings
+lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov (terraform/ and .github/): zero findings
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -32,6 +32,8 @@ lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov: zero findings
 	$(VENV)/bin/actionlint
 	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(VENV)/bin/checkov --directory terraform \
 	  --framework terraform --skip-download --download-external-modules false --quiet --compact
+	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(VENV)/bin/checkov --directory .github \
+	  --framework github_actions --skip-download --quiet --compact
 
 test-unit: $(STAMP) ## unit and integration tests only (fast)
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
