@@ -208,6 +208,12 @@ def moto_endpoint() -> str:
     # AWS-managed policies exist in every account (the plan role attaches ReadOnlyAccess).
     previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # moto's backends live in the process: an IAM backend an earlier test package created
+    # (in-process mocks) has no managed policies. Start from fresh backends; nothing of
+    # tests/infra exists yet.
+    from moto.core.base_backend import BackendDict
+
+    BackendDict.reset()
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
