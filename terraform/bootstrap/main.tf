@@ -245,9 +245,11 @@ data "aws_iam_policy_document" "boundary" {
 
   statement {
     sid = "TablesOfTheEnvironment"
+    # A ceiling, not a grant: the functions' own policies hold only what their code calls
+    # (no Scan, no BatchWriteItem today), but a new function of the environment may need them.
     actions = [
-      "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem",
-      "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+      "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem",
+      "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
     ]
     resources = [each.value.tables, "${each.value.tables}/index/*"]
   }
@@ -438,9 +440,16 @@ data "aws_iam_policy_document" "deploy" {
     sid       = "TagEventSourceMappingsOfTheEnvironment"
     actions   = ["lambda:TagResource", "lambda:UntagResource"]
     resources = [each.value.mappings]
+    # Tags given on CreateEventSourceMapping: the mapping has none yet, the request's decide.
+    # Changing a mapping itself is scoped by its function (above), not by these tags.
     condition {
-      test     = "StringEquals"
+      test     = "StringEqualsIfExists"
       variable = "aws:ResourceTag/Workspace"
+      values   = [each.key]
+    }
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/Workspace"
       values   = [each.key]
     }
   }

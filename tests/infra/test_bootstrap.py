@@ -201,6 +201,9 @@ def test_deploy_role_manages_its_environment(bootstrap: Bootstrap, env: str):
     )
     function = _arn("lambda", f"function:orderflow-{env}-billing")
     assert deploy.allows("lambda:CreateEventSourceMapping", "*", {"lambda:FunctionArn": function})
+    mapping = _arn("lambda", "event-source-mapping:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+    assert deploy.allows("lambda:TagResource", mapping, {"aws:RequestTag/Workspace": env}), "tag on create"
+    assert deploy.allows("lambda:UpdateEventSourceMapping", mapping, {"lambda:FunctionArn": function})
     sender = bootstrap.variables["email_senders"].split(f'{env}="')[1].split('"')[0]
     assert deploy.allows("ses:VerifyEmailIdentity", _arn("ses", f"identity/{sender}"))
 
@@ -240,6 +243,10 @@ def test_deploy_role_cannot_touch_another_environment(bootstrap: Bootstrap, env:
         )
         function = _arn("lambda", f"function:orderflow-{other}-billing")
         assert not deploy.allows("lambda:CreateEventSourceMapping", "*", {"lambda:FunctionArn": function})
+        mapping = _arn("lambda", "event-source-mapping:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+        assert not deploy.allows("lambda:DeleteEventSourceMapping", mapping, {"lambda:FunctionArn": function})
+        assert not deploy.allows("lambda:TagResource", mapping, {"aws:ResourceTag/Workspace": other})
+        assert not deploy.allows("lambda:TagResource", mapping, {"aws:RequestTag/Workspace": other})
         other_sender = bootstrap.variables["email_senders"].split(f'{other}="')[1].split('"')[0]
         assert not deploy.allows("ses:DeleteIdentity", _arn("ses", f"identity/{other_sender}"))
         assert not deploy.allows(
