@@ -24,7 +24,7 @@ venv: $(STAMP) ## create .venv and install (only when missing or pyproject.toml 
 test: lint ## lint, then run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov: zero findings
+lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov (terraform/ and .github/): zero findings
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -32,6 +32,8 @@ lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov: zero findings
 	$(VENV)/bin/actionlint
 	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(VENV)/bin/checkov --directory terraform \
 	  --framework terraform --skip-download --download-external-modules false --quiet --compact
+	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(VENV)/bin/checkov --directory .github \
+	  --framework github_actions --skip-download --quiet --compact
 
 test-unit: $(STAMP) ## unit and integration tests only (fast)
 	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
@@ -97,7 +99,8 @@ bench: $(STAMP) ## measure cold start, requests and cost per order, throughput; 
 # Deploy terraform/ to a real AWS account, one Terraform workspace per environment (dev, staging,
 # prod; values in terraform/environments/<workspace>.tfvars). First copy
 # terraform/backend.hcl.example to terraform/backend.hcl and fill it in.
-# Images: IMAGE_TAG=<tag or sha256:digest>, else .local/image-digests.json from `make push`,
+# Images: IMAGE_TAG=<tag or sha256:digest> [IMAGE_DIGESTS='{order="sha256:..."}'], else
+# .local/image-digests.json from `make push`,
 # else (plan only) the git short SHA. TF_PLUGIN_MIRROR=<dir> installs providers from a local mirror.
 TF ?= terraform
 TF_DIR ?= terraform
@@ -107,7 +110,7 @@ TF_DIGESTS_FILE ?= .local/image-digests.json
 TF_APPLY_ARGS ?=
 TF_PLAN_ARGS ?=
 TF_RUN = $(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE="$$($(TF_DIR)/scripts/tf-mirror-config.sh)") $(TF) -chdir=$(TF_DIR)
-TF_IMAGE_VARS = $(if $(IMAGE_TAG),-var 'image_tag=$(IMAGE_TAG)',$(if $(wildcard $(TF_DIGESTS_FILE)),-var-file='$(abspath $(TF_DIGESTS_FILE))'))
+TF_IMAGE_VARS = $(if $(IMAGE_TAG),-var 'image_tag=$(IMAGE_TAG)' $(if $(IMAGE_DIGESTS),-var 'image_digests=$(IMAGE_DIGESTS)'),$(if $(wildcard $(TF_DIGESTS_FILE)),-var-file='$(abspath $(TF_DIGESTS_FILE))'))
 TF_VARS = -var-file=environments/$(WORKSPACE).tfvars $(TF_IMAGE_VARS)
 
 .PHONY: tf-init tf-workspace plan apply tf-destroy tf-output api-key tf-check test-infra

@@ -43,6 +43,15 @@ locals {
 
   # Every status some consumer takes; anything else is unroutable.
   routed_statuses = sort(distinct(flatten([for f in values(local.functions) : try(f.consumes.statuses, [])])))
+
+  # The boundary terraform/bootstrap creates for this workspace; the workspace's deploy role
+  # can create roles only if they carry it.
+  alarm_actions = concat([module.alarms_topic.topic_arn], var.alarm_actions)
+
+  permissions_boundary_arn = coalesce(
+    var.permissions_boundary_arn,
+    "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/ci/${local.prefix}-boundary",
+  )
 }
 
 # A warning, not an error, so that `terraform validate` works in any workspace.
@@ -66,7 +75,7 @@ module "ecr" {
   for_each = local.images
 
   name                        = "${local.prefix}-${each.key}"
-  keep_images                 = var.ecr_keep_images
+  untagged_expiry_days        = var.ecr_untagged_expiry_days
   force_delete                = var.ecr_force_delete
   lambda_function_arn_pattern = local.lambda_arn_pattern
 }
@@ -100,8 +109,19 @@ resource "aws_dynamodb_table_item" "catalog" {
 module "topic" {
   source = "./modules/event_topic"
 
-  name        = "${local.prefix}-${local.topology.topic}"
-  kms_key_arn = module.kms.key_arn
+  name                           = "${local.prefix}-${local.topology.topic}"
+  kms_key_arn                    = module.kms.key_arn
+  delivery_failure_alarm_actions = local.alarm_actions
+}
+
+# Every alarm of the workspace notifies this topic (and var.alarm_actions).
+module "alarms_topic" {
+  source = "./modules/event_topic"
+
+  name                = "${local.prefix}-alarms"
+  kms_key_arn         = module.kms.key_arn
+  publisher_services  = ["cloudwatch.amazonaws.com"]
+  email_subscriptions = var.alarm_emails
 }
 
 module "email" {
@@ -109,6 +129,7 @@ module "email" {
 
   sender                 = var.email_sender
   configuration_set_name = "${local.prefix}-email"
+  alarm_actions          = local.alarm_actions
 }
 
 module "service" {
@@ -138,11 +159,13 @@ module "service" {
 
   tables = {
     for env, t in each.value.tables : env => {
-      arn        = module.table[t.table].table_arn
-      access     = t.access
-      attributes = try(t.attributes, [])
+      arn          = module.table[t.table].table_arn
+      access       = t.access
+      attributes   = try(t.attributes, [])
+      delete_items = try(t.delete_items, false)
     }
   }
+  permissions_boundary = local.permissions_boundary_arn
 
   kms_key_arn       = module.kms.key_arn
   topic_arn         = module.topic.topic_arn
@@ -176,7 +199,7 @@ module "service" {
   schedule = can(each.value.schedule) ? { rate_minutes = each.value.schedule.rate_minutes } : null
 
   log_retention_days = var.log_retention_days
-  alarm_actions      = var.alarm_actions
+  alarm_actions      = local.alarm_actions
 }
 
 module "unroutable" {
@@ -187,7 +210,7 @@ module "unroutable" {
   routed_statuses   = local.routed_statuses
   retention_seconds = local.topology.unroutable.retention_seconds
   kms_key_arn       = module.kms.key_arn
-  alarm_actions     = var.alarm_actions
+  alarm_actions     = local.alarm_actions
 }
 
 # The sweeper emits StuckOrders (orders it flagged) as an embedded metric, per run.
@@ -205,22 +228,23 @@ resource "aws_cloudwatch_metric_alarm" "stuck_orders" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }
 
 module "api" {
   source = "./modules/rest_api"
 
-  name                        = "${local.prefix}-api"
-  stage_name                  = terraform.workspace
-  function_name               = one([for name, f in local.functions : module.service[name].function_name if try(f.http, false)])
-  function_invoke_arn         = one([for name, f in local.functions : module.service[name].function_invoke_arn if try(f.http, false)])
-  throttle_rate_limit         = var.api_throttle_rate_limit
-  throttle_burst_limit        = var.api_throttle_burst_limit
-  quota_per_day               = var.api_quota_per_day
-  logging_level               = var.api_logging_level
-  log_retention_days          = var.log_retention_days
-  kms_key_arn                 = module.kms.key_arn
-  manage_account_logging_role = var.manage_api_gateway_account
+  name                 = "${local.prefix}-api"
+  stage_name           = terraform.workspace
+  function_name        = one([for name, f in local.functions : module.service[name].function_name if try(f.http, false)])
+  function_invoke_arn  = one([for name, f in local.functions : module.service[name].function_invoke_arn if try(f.http, false)])
+  throttle_rate_limit  = var.api_throttle_rate_limit
+  throttle_burst_limit = var.api_throttle_burst_limit
+  quota_per_day        = var.api_quota_per_day
+  logging_level        = var.api_logging_level
+  log_retention_days   = var.log_retention_days
+  kms_key_arn          = module.kms.key_arn
+  latency_alarm_ms     = var.api_latency_alarm_ms
+  alarm_actions        = local.alarm_actions
 }

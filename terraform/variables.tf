@@ -70,16 +70,33 @@ variable "log_retention_days" {
   default     = 365
 }
 
-variable "alarm_actions" {
-  description = "ARNs (e.g. an ops SNS topic) notified when a DLQ or Errors alarm changes state."
+variable "alarm_emails" {
+  description = "Email addresses subscribed to the workspace's alarms topic (<project>-<workspace>-alarms). prod needs this or alarm_actions."
   type        = list(string)
   default     = []
 }
 
-variable "ecr_keep_images" {
-  description = "How many of the newest images each ECR repository keeps."
+variable "alarm_actions" {
+  description = "More ARNs (e.g. a shared ops topic, a chat integration) every alarm notifies besides the alarms topic. prod needs this or alarm_emails."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = terraform.workspace != "prod" || length(var.alarm_actions) + length(var.alarm_emails) > 0
+    error_message = "prod must notify someone: set alarm_emails or alarm_actions in environments/prod.tfvars."
+  }
+}
+
+variable "api_latency_alarm_ms" {
+  description = "p99 API latency (ms) above which, for 15 minutes, the latency alarm fires."
   type        = number
-  default     = 30
+  default     = 2000
+}
+
+variable "ecr_untagged_expiry_days" {
+  description = "Days after which an untagged image expires from the ECR repositories (tagged images never expire)."
+  type        = number
+  default     = 7
 }
 
 variable "ecr_force_delete" {
@@ -124,12 +141,6 @@ variable "api_logging_level" {
   default     = "ERROR"
 }
 
-variable "manage_api_gateway_account" {
-  description = "Create the per-account, per-region role API Gateway logs through. Set true in exactly one workspace per AWS account and region."
-  type        = bool
-  default     = true
-}
-
 variable "catalog_path" {
   description = "JSON file seeding the catalog table (list of {sku, name, unit_price, active}); null means services/order/catalog.json."
   type        = string
@@ -140,4 +151,10 @@ variable "iterator_age_alarm_ms" {
   description = "Alarm when a stream consumer's oldest unprocessed record is older than this (ms), for 5 minutes."
   type        = number
   default     = 60000
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every role of the workspace carries; null means the one terraform/bootstrap creates for it: arn:<partition>:iam::<account>:policy/ci/<project>-<workspace>-boundary."
+  type        = string
+  default     = null
 }

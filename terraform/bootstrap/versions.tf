@@ -8,11 +8,19 @@ terraform {
     }
   }
 
-  # Applied once by an admin; keep its state in the same bucket under another key:
-  #   terraform init -backend-config=../backend.hcl -backend-config="key=orderflow/bootstrap.tfstate"
+  # This configuration creates the state bucket: the first apply runs on local state, which
+  # is then moved into the bucket under its own key (README, "One-time setup"):
+  #   terraform init -migrate-state -backend-config=../backend.hcl -backend-config="key=orderflow/bootstrap.tfstate"
   backend "s3" {}
 }
 
 provider "aws" {
   region = var.region
+
+  default_tags {
+    tags = {
+      Project   = var.project
+      ManagedBy = "terraform-bootstrap"
+    }
+  }
 }

@@ -4,7 +4,6 @@ email_sender = "orders-dev@example.com" # replace with a sender address you can 
 
 log_level                 = "DEBUG"
 log_retention_days        = 30
-ecr_keep_images           = 10
 ecr_force_delete          = true
 table_deletion_protection = false
 kms_deletion_window_days  = 7
@@ -13,7 +12,3 @@ api_throttle_rate_limit  = 10
 api_throttle_burst_limit = 20
 api_quota_per_day        = 10000
 api_logging_level        = "INFO"
-
-# The API Gateway logging role is one per AWS account and region: keep this
-# true in exactly one workspace of each account.
-manage_api_gateway_account = true

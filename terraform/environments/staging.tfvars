@@ -4,7 +4,6 @@ email_sender = "orders-staging@example.com" # replace with a sender address you 
 
 log_level                 = "INFO"
 log_retention_days        = 90
-ecr_keep_images           = 20
 ecr_force_delete          = false
 table_deletion_protection = true
 kms_deletion_window_days  = 30
@@ -13,7 +12,3 @@ api_throttle_rate_limit  = 20
 api_throttle_burst_limit = 40
 api_quota_per_day        = 50000
 api_logging_level        = "ERROR"
-
-# The API Gateway logging role is one per AWS account and region: keep this
-# true in exactly one workspace of each account.
-manage_api_gateway_account = true

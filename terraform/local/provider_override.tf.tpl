@@ -1,5 +1,5 @@
-# LOCAL EMULATOR ONLY. tests/infra copies the root module to a temporary
-# directory and writes this file there as provider_override.tf, replacing
+# LOCAL EMULATOR ONLY. tests/infra copies the root module (and terraform/bootstrap)
+# to a temporary directory and writes this file there as provider_override.tf, replacing
 # __ENDPOINT__ with the loopback URL of an embedded moto server. It is never
 # part of the production configuration: the .tpl suffix keeps Terraform from
 # loading it in terraform/local/.
@@ -15,6 +15,7 @@ provider "aws" {
   skip_metadata_api_check     = true
   skip_region_validation      = true
   skip_requesting_account_id  = false
+  s3_use_path_style           = true
 
   endpoints {
     apigateway = "__ENDPOINT__"
@@ -26,6 +27,7 @@ provider "aws" {
     kms        = "__ENDPOINT__"
     lambda     = "__ENDPOINT__"
     logs       = "__ENDPOINT__"
+    s3         = "__ENDPOINT__"
     ses        = "__ENDPOINT__"
     sesv2      = "__ENDPOINT__"
     sns        = "__ENDPOINT__"

@@ -155,25 +155,46 @@ def _free_port() -> int:
 
 
 def _aws_like_redrive_policy() -> None:
-    """Make moto return RedrivePolicy as compact JSON, as SQS does.
+    """Make moto's SQS attributes behave as SQS does where the provider depends on it.
 
-    moto answers '{"deadLetterTargetArn": "...", "maxReceiveCount": 5}' (with
-    spaces); the provider does not treat that as equal to its own compact JSON
-    and would plan an update forever. AWS itself returns the compact form.
+    - moto answers RedrivePolicy as '{"deadLetterTargetArn": "...", "maxReceiveCount": 5}'
+      (with spaces); the provider does not treat that as equal to its own compact JSON and
+      would plan an update forever. AWS itself returns the compact form.
+    - moto neither accepts nor returns RedriveAllowPolicy (GetQueueAttributes rejects the
+      name), so the provider would wait for it for ever. AWS returns it like RedrivePolicy.
+    - moto's SetQueueAttributes drops the queue's Policy whenever the call does not repeat
+      it (setting RedriveAllowPolicy on a DLQ would delete the DLQ's policy). AWS changes
+      only the attributes given.
     """
     from moto.sqs.models import Queue
 
     if getattr(Queue, "_orderflow_compact_redrive", False):
         return
     original = Queue.attributes
+    original_set = Queue._set_attributes
 
     def attributes(self):  # type: ignore[no-untyped-def]
         result = original.fget(self)
         if self.redrive_policy:
             result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        if self.redrive_allow_policy:
+            result["RedriveAllowPolicy"] = json.dumps(
+                json.loads(self.redrive_allow_policy), separators=(",", ":")
+            )
+        else:
+            result.pop("RedriveAllowPolicy", None)  # removed (set to ""): absent, as in SQS
         return result
 
+    def _set_attributes(self, attributes, now=None):  # type: ignore[no-untyped-def]
+        policy = getattr(self, "policy", None)
+        original_set(self, attributes, now)
+        if "Policy" not in attributes:
+            self.policy = policy
+
+    Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
+    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
     Queue.attributes = property(attributes)  # type: ignore[assignment]
+    Queue._set_attributes = _set_attributes  # type: ignore[method-assign]
     Queue._orderflow_compact_redrive = True  # type: ignore[attr-defined]
 
 
@@ -184,6 +205,15 @@ def moto_endpoint() -> str:
     from moto.server import ThreadedMotoServer
 
     _aws_like_redrive_policy()
+    # AWS-managed policies exist in every account (the plan role attaches ReadOnlyAccess).
+    previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # moto's backends live in the process: an IAM backend an earlier test package created
+    # (in-process mocks) has no managed policies. Start from fresh backends; nothing of
+    # tests/infra exists yet.
+    from moto.core.base_backend import BackendDict
+
+    BackendDict.reset()
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -196,6 +226,10 @@ def moto_endpoint() -> str:
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     server.stop()
+    if previous is None:
+        os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+    else:
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = previous
 
 
 def emulator_copy(dest: Path, endpoint: str) -> Path:
@@ -231,12 +265,69 @@ def boto_session(moto_endpoint: str):
     return client
 
 
-def _region(workspace: str) -> str:
+def _tfvar(workspace: str, name: str) -> str:
+    """A string value of environments/<workspace>.tfvars."""
     for line in (TERRAFORM_DIR / "environments" / f"{workspace}.tfvars").read_text().splitlines():
         key, _, value = line.partition("=")
-        if key.strip() == "region":
+        if key.strip() == name:
             return value.split("#")[0].strip().strip('"')
-    raise AssertionError(f"no region in environments/{workspace}.tfvars")
+    raise AssertionError(f"no {name} in environments/{workspace}.tfvars")
+
+
+def _region(workspace: str) -> str:
+    return _tfvar(workspace, "region")
+
+
+# --- terraform/bootstrap -----------------------------------------------------------
+
+BOOTSTRAP_REPOSITORY = "octo-org/orderflow"
+BOOTSTRAP_STATE_BUCKET = "orderflow-terraform-state-test"
+
+
+@dataclass
+class Bootstrap:
+    tf: Terraform
+    plan: dict  # the plan right after apply: every value known
+    outputs: dict
+    variables: dict[str, str]
+
+
+@pytest.fixture(scope="package")
+def bootstrap(terraform_bin, tf_env, moto_endpoint, tmp_path_factory) -> Bootstrap:
+    """terraform/bootstrap applied into the embedded moto server, with the region and the
+    SES senders of environments/*.tfvars, then planned again (which must change nothing)."""
+    copy = tmp_path_factory.mktemp("bootstrap") / "bootstrap"
+    shutil.copytree(
+        TERRAFORM_DIR / "bootstrap", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*")
+    )
+    provider = (LOCAL_DIR / "provider_override.tf.tpl").read_text().replace("__ENDPOINT__", moto_endpoint)
+    (copy / "provider_override.tf").write_text(provider)
+    senders = ",".join(f'{ws}="{_tfvar(ws, "email_sender")}"' for ws in WORKSPACES)
+    variables = {
+        "region": _region("dev"),
+        "github_repository": BOOTSTRAP_REPOSITORY,
+        "state_bucket": BOOTSTRAP_STATE_BUCKET,
+        "email_senders": "{" + senders + "}",
+    }
+    args = [f"-var={k}={v}" for k, v in variables.items()]
+    tf = Terraform(terraform_bin, copy, tf_env)
+    tf.run("init", "-input=false", "-no-color")
+    started = time.monotonic()
+    tf.run("apply", "-auto-approve", "-input=false", "-no-color", f"-parallelism={PARALLELISM}", *args)
+    TIMINGS["terraform apply of bootstrap into moto"] = time.monotonic() - started
+    proc = tf.run(
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+        "-out=post-apply.tfplan",
+        *args,
+        check=False,
+    )
+    assert proc.returncode == 0, (
+        f"bootstrap drifts right after apply:\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
+    )
+    return Bootstrap(tf, tf.show_json("post-apply.tfplan"), tf.output(), variables)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]

@@ -197,8 +197,10 @@ def test_redrive_after_max_receive_count(post_apply_plan):
 def test_encryption_uses_the_workspace_key(post_apply_plan, deployed: Deployment):
     _, plan = post_apply_plan
     key_arn = deployed.outputs["kms_key_arn"]
-    (topic,) = of_type(plan, "aws_sns_topic")
-    assert topic.values["kms_master_key_id"] == key_arn
+    topics = of_type(plan, "aws_sns_topic")
+    assert len(topics) == 2  # the events topic and the alarms topic
+    for topic in topics:
+        assert topic.values["kms_master_key_id"] == key_arn, topic.address
     for queue in of_type(plan, "aws_sqs_queue"):
         assert queue.values["kms_master_key_id"] == key_arn, queue.address
     for table in of_type(plan, "aws_dynamodb_table"):
@@ -225,6 +227,7 @@ def test_no_policy_grants_every_action(post_apply_plan):
         "aws_iam_role",
         "aws_kms_key",
         "aws_sqs_queue_policy",
+        "aws_sns_topic_policy",
         "aws_ecr_repository_policy",
     ):
         every.extend(_statements(plan, resource_type))
@@ -248,7 +251,8 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
             actions = as_list(s["Action"])
             assert not any(a.endswith(":*") for a in actions), f"{fn} {sid} grants a whole service"
             if "*" in as_list(s["Resource"]):
-                assert sid == "XRayTraces", f"{fn} {sid} uses Resource * (only X-Ray needs it)"
+                # only actions with no resource-level permissions: X-Ray upload, ListStreams
+                assert sid in ("XRayTraces", "ListStreams"), f"{fn} {sid} uses Resource *"
 
         granted_tables = {
             r
@@ -267,11 +271,13 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
             assert as_list(reads["Action"]) == ["dynamodb:GetItem"], fn
             assert as_list(reads["Resource"]) == [tables[out["table_names"][t["table"]]]], fn
             condition = reads["Condition"]
+            assert condition["Null"]["dynamodb:Attributes"] == "false"
             assert sorted(as_list(condition["ForAllValues:StringEquals"]["dynamodb:Attributes"])) == sorted(
                 t["attributes"]
             )
             assert condition["StringEqualsIfExists"]["dynamodb:Select"] == "SPECIFIC_ATTRIBUTES"
         if "stream" in f:
+            assert as_list(statements["ListStreams"]["Action"]) == ["dynamodb:ListStreams"]
             stream = statements["ReadTheStream"]
             arn = tables[out["table_names"][f["stream"]["table"]]]
             assert [r.split("/stream/")[0] for r in as_list(stream["Resource"])] == [arn], fn
@@ -294,6 +300,21 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
             assert as_list(statements["ConsumeOwnQueue"]["Resource"]) == [queues[fn].values["arn"]]
         else:
             assert "ConsumeOwnQueue" not in statements, fn
+        # Scan (only the operator CLI scans) and BatchWriteItem are used by no function;
+        # DeleteItem only where the topology says the function deletes items (the email claim
+        # it gives back when SES did not take the message).
+        granted = {a for s in statements.values() for a in as_list(s["Action"])}
+        assert not granted & {"dynamodb:Scan", "dynamodb:BatchWriteItem"}, fn
+        deletes = {
+            tables[out["table_names"][t["table"]]] for t in f["tables"].values() if t.get("delete_items")
+        }
+        assert {
+            r
+            for s in statements.values()
+            if "dynamodb:DeleteItem" in as_list(s["Action"])
+            for r in as_list(s["Resource"])
+        } == deletes, fn
+
         if f.get("sends_email"):
             send = statements["SendEmailFromTheSender"]
             assert as_list(send["Action"]) == ["ses:SendEmail"]
@@ -306,10 +327,203 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
 
 def test_queue_policies_admit_only_the_topic(post_apply_plan, deployed: Deployment):
     _, plan = post_apply_plan
-    for address, statement in _statements(plan, "aws_sqs_queue_policy"):
+    allows = [(a, st) for a, st in _statements(plan, "aws_sqs_queue_policy") if st["Effect"] == "Allow"]
+    subscribed = {q.address for q in by_service(plan, "aws_sqs_queue_policy").values()}
+    subscribed.add("module.unroutable.aws_sqs_queue_policy.this")  # the queues the topic delivers to
+    assert {a for a, _ in allows} == subscribed
+    for address, statement in allows:
         assert statement["Principal"] == {"Service": "sns.amazonaws.com"}, address
         assert as_list(statement["Action"]) == ["sqs:SendMessage"], address
         assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == deployed.outputs["topic_arn"], address
+
+
+def _denies_insecure_transport(statements: list[dict], arn: str, service: str) -> bool:
+    return any(
+        s["Effect"] == "Deny"
+        and s["Principal"] == "*"
+        and as_list(s["Action"]) == [f"{service}:*"]
+        and as_list(s["Resource"]) == [arn]
+        and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    )
+
+
+def test_every_queue_and_topic_refuses_plain_http(post_apply_plan):
+    _, plan = post_apply_plan
+    queue_policies = {
+        r.values["queue_url"]: r.values["policy"] for r in of_type(plan, "aws_sqs_queue_policy")
+    }
+    queues = of_type(plan, "aws_sqs_queue")
+    functions = load_topology()["functions"].values()
+    # a queue and a DLQ per consumer, a failures queue per stream consumer, the unroutable queue
+    expected = (
+        2 * len([f for f in functions if "consumes" in f]) + len([f for f in functions if "stream" in f]) + 1
+    )
+    assert len(queues) == expected
+    for queue in queues:
+        policy = policy_statements(queue_policies[queue.values["url"]])
+        assert _denies_insecure_transport(policy, queue.values["arn"], "sqs"), queue.address
+    topic_policies = {r.values["arn"]: r.values["policy"] for r in of_type(plan, "aws_sns_topic_policy")}
+    for topic in of_type(plan, "aws_sns_topic"):
+        policy = policy_statements(topic_policies[topic.values["arn"]])
+        assert _denies_insecure_transport(policy, topic.values["arn"], "sns"), topic.address
+        # The account keeps using the topic through IAM, as with SNS's default policy.
+        (account,) = [s for s in policy if s.get("Sid") == "AccountManagesTheTopicThroughIam"]
+        assert account["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+        assert {"sns:Publish", "sns:Subscribe"} <= set(as_list(account["Action"]))
+        services = [s for s in policy if s.get("Sid") == "ServicesOfThisAccountPublish"]
+        if topic.module == "module.alarms_topic":
+            (cloudwatch,) = services
+            assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+            assert cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+        else:
+            assert not services, topic.address
+
+
+def test_each_dlq_takes_dead_letters_only_from_its_queue(post_apply_plan):
+    _, plan = post_apply_plan
+    queues, dlqs = by_service(plan, "aws_sqs_queue"), by_service(plan, "aws_sqs_queue", "dlq")
+    allow = by_service(plan, "aws_sqs_queue_redrive_allow_policy", "dlq")
+    assert set(allow) == set(dlqs) == set(queues)
+    for fn, policy in allow.items():
+        assert policy.values["queue_url"] == dlqs[fn].values["url"], fn
+        assert json.loads(policy.values["redrive_allow_policy"]) == {
+            "redrivePermission": "byQueue",
+            "sourceQueueArns": [queues[fn].values["arn"]],
+        }, fn
+
+
+def test_every_alarm_notifies_the_alarms_topic(post_apply_plan):
+    _, plan = post_apply_plan
+    (topic,) = [t for t in of_type(plan, "aws_sns_topic") if t.module == "module.alarms_topic"]
+    alarms = of_type(plan, "aws_cloudwatch_metric_alarm")
+    assert alarms
+    for alarm in alarms:
+        assert topic.values["arn"] in alarm.values["alarm_actions"], alarm.address
+        assert topic.values["arn"] in alarm.values["ok_actions"], alarm.address
+    (key,) = of_type(plan, "aws_kms_key")
+    (cloudwatch,) = [
+        s
+        for s in policy_statements(key.values["policy"])
+        if s.get("Sid") == "CloudWatchAlarmsPublishToEncryptedTopics"
+    ]
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+# --- the table key -------------------------------------------------------------------------
+
+READ_KEY = {"kms:Decrypt", "kms:DescribeKey"}
+WRITE_KEY = {"kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}
+
+
+def test_every_function_with_a_table_may_use_the_table_key_through_dynamodb(
+    post_apply_plan, deployed: Deployment
+):
+    """DynamoDB uses the caller's own rights on a customer-managed key: readers decrypt,
+    writers also encrypt, on this workspace's key only and only through DynamoDB."""
+    from .iam_eval import Principal
+
+    _, plan = post_apply_plan
+    key = deployed.outputs["kms_key_arn"]
+    via_dynamodb = {"kms:ViaService": "dynamodb.eu-west-1.amazonaws.com"}
+    policies = by_service(plan, "aws_iam_role_policy")
+    for fn, f in load_topology()["functions"].items():
+        role = Principal([policies[fn].values["policy"]], name=fn)
+        reads = bool(f["tables"])
+        writes = any(t["access"] == "read_write" for t in f["tables"].values())
+        for action in sorted(READ_KEY):
+            assert role.allows(action, key, via_dynamodb) is reads, (fn, action)
+        for action in ("kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"):
+            assert role.allows(action, key, via_dynamodb) is writes, (fn, action)
+        # Not directly, not through another service or region, not on another key.
+        for context in (
+            {},
+            {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+            {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"},
+        ):
+            assert not role.allows("kms:Decrypt", key, context), (fn, context)
+            assert not role.allows("kms:Encrypt", key, context), (fn, context)
+        other_key = key.rsplit("/", 1)[0] + "/00000000-0000-4000-8000-000000000000"
+        assert not role.allows("kms:Decrypt", other_key, via_dynamodb), fn
+        # Exactly the two statements, scoped to the key, conditioned on DynamoDB.
+        statements = {s["Sid"]: s for s in policy_statements(policies[fn].values["policy"])}
+        expected = {"DecryptOwnTables": READ_KEY} if reads else {}
+        if writes:
+            expected["EncryptOwnTables"] = WRITE_KEY
+        table_key = {
+            sid: s for sid, s in statements.items() if sid in ("DecryptOwnTables", "EncryptOwnTables")
+        }
+        assert {sid: set(as_list(s["Action"])) for sid, s in table_key.items()} == expected, fn
+        for s in table_key.values():
+            assert as_list(s["Resource"]) == [key], fn
+            assert s["Condition"] == {
+                "StringEquals": {"kms:ViaService": "dynamodb.eu-west-1.amazonaws.com"}
+            }, fn
+
+
+def test_function_roles_fit_in_their_permissions_boundary(post_apply_plan, bootstrap):
+    """Everything a function's policy grants is inside the boundary bootstrap creates for the
+    workspace, so the deploy role can create the role and the function keeps working."""
+    from .iam_eval import Principal, matches
+
+    _, plan = post_apply_plan
+    boundary = [
+        r.values["policy"]
+        for r in of_type(bootstrap.plan, "aws_iam_policy")
+        if r.values["name"] == f"orderflow-{WORKSPACE}-boundary"
+    ]
+    assert len(boundary) == 1
+    roles = by_service(plan, "aws_iam_role")
+    key = next(k.values for k in of_type(plan, "aws_kms_key"))
+    for fn, policy in by_service(plan, "aws_iam_role_policy").items():
+        assert roles[fn].values["permissions_boundary"].endswith(f":policy/ci/orderflow-{WORKSPACE}-boundary")
+        role = Principal([policy.values["policy"]], boundary=boundary[0], name=fn)
+        for statement in policy_statements(policy.values["policy"]):
+            # A request that meets the statement's own conditions (Null only asks for presence,
+            # which the other operators' values already give).
+            context = {
+                k: v
+                for op, cond in statement.get("Condition", {}).items()
+                if op != "Null"
+                for k, v in cond.items()
+            }
+            context["aws:ResourceTag/Workspace"] = key["tags_all"]["Workspace"]
+            for action in as_list(statement["Action"]):
+                action = action.replace("*", "Pair")  # a concrete action the wildcard stands for
+                for resource in as_list(statement["Resource"]):
+                    concrete = resource.replace("*", "x")
+                    assert matches(resource, concrete)
+                    assert role.allows(action, concrete, context), (
+                        f"{fn}: {action} on {concrete} is outside the boundary"
+                    )
+
+
+def test_iam_linter_on_every_policy_of_the_applied_workspace(post_apply_plan):
+    from .iam_lint import allowlist, lint, planned_policies, unaccepted, used
+
+    _, plan = post_apply_plan
+    policies, unknown = planned_policies(plan)
+    assert not unknown
+    assert len([p for p in policies if p.kind == "identity"]) == len(load_topology()["functions"])
+    findings = lint(f"root/{WORKSPACE}", policies)
+    assert not [
+        f
+        for f in findings
+        if f.tool == "cloudsplaining" and f.issue in ("PrivilegeEscalation", "ResourceExposure")
+    ]
+    left = unaccepted(findings, allowlist())
+    assert not left, "findings without a reason in tests/infra/iam_lint_allowlist.toml:\n" + "\n".join(
+        map(str, left)
+    )
+    root_entries = [
+        a
+        for a in allowlist()
+        if any(s.startswith("root") for s in a.sources) and "bootstrap" not in a.sources
+    ]
+    assert set(root_entries) <= used(findings, root_entries), (
+        "allow-list entries for root/* that match nothing"
+    )
 
 
 def test_catalog_is_seeded(deployed: Deployment, boto_session):

@@ -21,12 +21,19 @@ pytestmark = pytest.mark.infra
 
 
 @pytest.fixture(scope="module")
-def plans(terraform_bin, tf_env, moto_endpoint, tmp_path_factory) -> dict[str, dict]:
+def planning_copy(terraform_bin, tf_env, moto_endpoint, tmp_path_factory) -> Terraform:
+    """A copy of the root module with the provider's endpoints (no module overrides), initialised."""
     root = copy_root(tmp_path_factory.mktemp("production-plan"))
     provider = (LOCAL_DIR / "provider_override.tf.tpl").read_text().replace("__ENDPOINT__", moto_endpoint)
     (root / "provider_override.tf").write_text(provider)  # endpoints only: no module overrides
     tf = Terraform(terraform_bin, root, tf_env)
     tf.run("init", "-input=false", "-no-color")
+    return tf
+
+
+@pytest.fixture(scope="module")
+def plans(planning_copy: Terraform) -> dict[str, dict]:
+    tf = planning_copy
     found = {}
     started = time.monotonic()
     for ws in WORKSPACES:
@@ -95,9 +102,12 @@ def test_event_source_mappings_report_batch_item_failures(plan):
 def test_subscriptions_are_raw_and_filter_on_status(plan):
     subscriptions = by_service(plan, "aws_sns_topic_subscription")
     assert set(subscriptions) == set(_consumers())
-    assert (
-        len(of_type(plan, "aws_sns_topic_subscription")) == len(subscriptions) + 1
-    )  # and the unroutable one
+    # Every subscription but the alarm emails' (to the alarms topic) is a consumer's, or the
+    # unroutable queue's.
+    events_topic = [
+        s for s in of_type(plan, "aws_sns_topic_subscription") if s.module != "module.alarms_topic"
+    ]
+    assert len(events_topic) == len(subscriptions) + 1
     for fn, f in _consumers().items():
         values = subscriptions[fn].values
         assert values["raw_message_delivery"] is True, fn
@@ -107,8 +117,10 @@ def test_subscriptions_are_raw_and_filter_on_status(plan):
 
 
 def test_topic_is_encrypted(plan):
-    (topic,) = of_type(plan, "aws_sns_topic")
-    assert topic.is_set_or_computed("kms_master_key_id")
+    topics = of_type(plan, "aws_sns_topic")
+    assert {t.module for t in topics} == {"module.topic", "module.alarms_topic"}
+    for topic in topics:
+        assert topic.is_set_or_computed("kms_master_key_id"), topic.address
     (key,) = of_type(plan, "aws_kms_key")
     assert key.values["enable_key_rotation"] is True
 
@@ -214,9 +226,143 @@ def test_ecr_repositories(plan):
     policies = of_type(plan, "aws_ecr_lifecycle_policy")
     assert len(policies) == len(repos)
     for policy in policies:
+        # Only untagged images ever expire: a deployable image is always tagged, and a
+        # digest staging or prod still deploys (or copies from dev) must not disappear.
         (rule,) = json.loads(policy.values["policy"])["rules"]
-        assert rule["selection"]["countType"] == "imageCountMoreThan"
-        assert rule["selection"]["countNumber"] == plan["variables"]["ecr_keep_images"]["value"]
+        assert rule["selection"]["tagStatus"] == "untagged", policy.address
+        assert rule["selection"]["countType"] == "sinceImagePushed", policy.address
+        assert rule["selection"]["countNumber"] == plan["variables"]["ecr_untagged_expiry_days"]["value"]
+        assert rule["action"] == {"type": "expire"}
+
+
+# --- security: boundaries, account-wide settings, alarms, the IAM linter ------------------
+
+ACCOUNT = "123456789012"  # moto's
+
+
+def test_every_role_carries_the_workspace_boundary(plan):
+    # The default (null) means the boundary terraform/bootstrap creates for the workspace.
+    assert plan["variables"]["permissions_boundary_arn"]["value"] is None
+    expected = f"arn:aws:iam::{ACCOUNT}:policy/ci/orderflow-{_workspace(plan)}-boundary"
+    roles = of_type(plan, "aws_iam_role")
+    assert len(roles) >= len(load_topology()["functions"])
+    for role in roles:
+        assert role.values.get("permissions_boundary") == expected, role.address
+
+
+def test_no_workspace_sets_the_account_wide_api_gateway_role(plan):
+    """API Gateway's CloudWatch role is per account and region: terraform/bootstrap sets it,
+    so destroying one workspace cannot break another's API logging."""
+    assert not of_type(plan, "aws_api_gateway_account")
+    assert not [r for r in of_type(plan, "aws_iam_role") if "apigateway" in r.values["assume_role_policy"]]
+
+
+def _workspace(plan: dict) -> str:
+    (stage,) = of_type(plan, "aws_api_gateway_stage")
+    return stage.values["stage_name"]
+
+
+def _alarms(plan: dict) -> dict[str, Planned]:
+    return {a.values["alarm_name"]: a for a in of_type(plan, "aws_cloudwatch_metric_alarm")}
+
+
+def test_the_alarms_that_catch_what_lambda_errors_miss(plan):
+    topology = load_topology()
+    prefix = f"orderflow-{_workspace(plan)}"
+    alarms = _alarms(plan)
+    for fn, f in topology["functions"].items():
+        throttles = alarms[f"{prefix}-{fn}-throttles"].values
+        assert (throttles["namespace"], throttles["metric_name"]) == ("AWS/Lambda", "Throttles")
+        assert throttles["dimensions"] == {"FunctionName": f"{prefix}-{fn}"}
+        if "consumes" not in f:
+            continue
+        # Partial batch failures are no Lambda error: queue age shows a stuck or failing consumer.
+        age = alarms[f"{prefix}-{fn}-oldest-message-age"].values
+        assert (age["namespace"], age["metric_name"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
+        assert age["dimensions"] == {"QueueName": f"{prefix}-{fn}"}
+        visibility = topology["visibility_timeout_factor"] * f["timeout_seconds"]
+        assert 0 < age["threshold"] <= 2 * visibility
+    api = {
+        a["metric_name"]: a for a in (x.values for x in alarms.values()) if a["namespace"] == "AWS/ApiGateway"
+    }
+    assert set(api) == {"5XXError", "Latency"}
+    for alarm in api.values():
+        assert alarm["dimensions"] == {"ApiName": f"{prefix}-api", "Stage": _workspace(plan)}
+    assert api["Latency"]["extended_statistic"] == "p99"
+    assert api["Latency"]["threshold"] == plan["variables"]["api_latency_alarm_ms"]["value"]
+    sns = [a.values for a in alarms.values() if a.values["namespace"] == "AWS/SNS"]
+    assert [(a["metric_name"], a["dimensions"]) for a in sns] == [
+        ("NumberOfNotificationsFailed", {"TopicName": f"{prefix}-{load_topology()['topic']}"})
+    ]
+    ses = {a.values["metric_name"]: a.values for a in alarms.values() if a.values["namespace"] == "AWS/SES"}
+    assert set(ses) == {"Reputation.BounceRate", "Reputation.ComplaintRate"}
+    assert ses["Reputation.BounceRate"]["threshold"] <= 0.05
+    assert ses["Reputation.ComplaintRate"]["threshold"] <= 0.001
+
+
+def test_every_alarm_notifies_the_alarms_topic(plan):
+    alarms = of_type(plan, "aws_cloudwatch_metric_alarm")
+    assert len(alarms) >= 2 * len(load_topology()["functions"]) + 2 * len(_consumers()) + 5
+    for alarm in alarms:
+        # [alarms topic ARN (known after apply), *alarm_actions]; test_emulator checks the ARN.
+        assert alarm.unknown.get("alarm_actions") or alarm.values.get("alarm_actions"), alarm.address
+    (topic,) = [t for t in of_type(plan, "aws_sns_topic") if t.module == "module.alarms_topic"]
+    assert topic.values["name"] == f"orderflow-{_workspace(plan)}-alarms"
+    emails = [
+        s.values["endpoint"]
+        for s in of_type(plan, "aws_sns_topic_subscription")
+        if s.values["protocol"] == "email"
+    ]
+    assert emails == plan["variables"]["alarm_emails"]["value"]
+    if _workspace(plan) == "prod":
+        assert emails or plan["variables"]["alarm_actions"]["value"], "prod notifies nobody"
+
+
+def test_prod_without_anyone_to_notify_does_not_plan(planning_copy: Terraform, plans):
+    planning_copy.run("workspace", "select", "prod", "-no-color")
+    proc = planning_copy.run(
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-var-file=environments/prod.tfvars",
+        "-var=image_tag=0123456789ab",
+        "-var=alarm_emails=[]",
+        "-var=alarm_actions=[]",
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode != 0
+    assert "prod must notify someone" in proc.stderr.replace("\n", " ")
+
+
+def test_queue_and_topic_policies_exist_for_every_queue_and_topic(plan):
+    """Their contents are known after apply (test_emulator checks TLS-only and who may send)."""
+    streams = [f for f in load_topology()["functions"].values() if "stream" in f]
+    # a queue and a DLQ per consumer, a failures queue per stream consumer, the unroutable queue
+    assert (
+        len(of_type(plan, "aws_sqs_queue_policy"))
+        == len(of_type(plan, "aws_sqs_queue"))
+        == 2 * len(_consumers()) + len(streams) + 1
+    )
+    assert len(of_type(plan, "aws_sns_topic_policy")) == len(of_type(plan, "aws_sns_topic"))
+    assert len(of_type(plan, "aws_sqs_queue_redrive_allow_policy")) == len(_consumers())
+
+
+def test_iam_linter_on_the_policies_known_before_apply(plan):
+    """Policies naming only known ARNs (trust policies, the key policy, ECR repository
+    policies, the account's...) are linted here for every workspace; the rest are known only
+    after apply and are linted in test_emulator.py on the applied dev workspace."""
+    from .iam_lint import allowlist, lint, planned_policies, unaccepted
+
+    policies, unknown = planned_policies(plan)
+    assert len(policies) >= len(load_topology()["functions"]) + 1
+    # Unknown before apply: every function's role policy and every queue/topic policy.
+    assert all(".aws_iam_role_policy." in a or "_policy" in a for a in unknown), unknown
+    findings = lint(f"root/{_workspace(plan)}", policies)
+    left = unaccepted(findings, allowlist())
+    assert not left, "findings without a reason in tests/infra/iam_lint_allowlist.toml:\n" + "\n".join(
+        map(str, left)
+    )
 
 
 def test_the_relay_reads_the_orders_stream_with_lambdas_safety_nets(plan):

@@ -3,13 +3,13 @@ variable "name" {
   type        = string
 }
 
-variable "keep_images" {
-  description = "How many of the newest images the lifecycle policy keeps."
+variable "untagged_expiry_days" {
+  description = "Days after which an untagged image (never deployable) expires."
   type        = number
 
   validation {
-    condition     = var.keep_images >= 1
-    error_message = "keep_images must be at least 1."
+    condition     = var.untagged_expiry_days >= 1
+    error_message = "untagged_expiry_days must be at least 1."
   }
 }
 

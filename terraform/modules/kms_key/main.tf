@@ -1,4 +1,4 @@
-# One customer-managed key per workspace for data at rest: the topic, the
+# One customer-managed key per workspace for data at rest: the topics, the
 # queues, the tables and the log groups. A CMK (not alias/aws/sns) because SNS
 # must be allowed in the key policy to deliver to encrypted SQS queues.
 
@@ -45,8 +45,27 @@ data "aws_iam_policy_document" "this" {
   }
 
   statement {
-    sid       = "CloudWatchLogsEncryptsLogGroups"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    sid       = "CloudWatchAlarmsPublishToEncryptedTopics"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"] # in a key policy, "*" is this key (AWS requires it)
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid = "CloudWatchLogsEncryptsLogGroups"
+    # No kms:Describe*: a DescribeKey request has no encryption context, so under the
+    # condition below it could never be allowed (the IAM linter reports it).
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"]
     resources = ["*"] # in a key policy, "*" is this key (AWS requires it)
 
     principals {

@@ -117,65 +117,9 @@ resource "aws_api_gateway_deployment" "this" {
 
 # --- logging ------------------------------------------------------------------
 
-# API Gateway writes to CloudWatch through one role per account and region.
-data "aws_iam_policy_document" "assume" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "cloudwatch" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  name               = "${var.name}-cloudwatch"
-  assume_role_policy = data.aws_iam_policy_document.assume[0].json
-}
-
-# What AWS's AmazonAPIGatewayPushToCloudWatchLogs grants, scoped to this
-# account's and region's log groups instead of Resource "*".
-data "aws_iam_policy_document" "cloudwatch" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  statement {
-    sid = "PushApiLogs"
-    actions = [
-      "logs:CreateLogGroup",
-      "logs:CreateLogStream",
-      "logs:DescribeLogGroups",
-      "logs:DescribeLogStreams",
-      "logs:PutLogEvents",
-      "logs:GetLogEvents",
-      "logs:FilterLogEvents",
-    ]
-    resources = [
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*",
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*:log-stream:*",
-    ]
-  }
-}
-
-resource "aws_iam_role_policy" "cloudwatch" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  name   = "${var.name}-cloudwatch"
-  role   = aws_iam_role.cloudwatch[0].id
-  policy = data.aws_iam_policy_document.cloudwatch[0].json
-}
-
-resource "aws_api_gateway_account" "this" {
-  count = var.manage_account_logging_role ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
-
-  depends_on = [aws_iam_role_policy.cloudwatch]
-}
+# API Gateway writes the execution logs through the account's CloudWatch role
+# (aws_api_gateway_account), which is per account and region, so it is set once, in
+# terraform/bootstrap, not by each workspace.
 
 resource "aws_cloudwatch_log_group" "access" {
   name              = "/aws/apigateway/${var.name}/access"
@@ -216,7 +160,7 @@ resource "aws_api_gateway_stage" "this" {
     })
   }
 
-  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.execution]
+  depends_on = [aws_cloudwatch_log_group.execution]
 }
 
 resource "aws_api_gateway_method_settings" "this" {
@@ -265,4 +209,38 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   key_id        = aws_api_gateway_api_key.this.id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this.id
+}
+
+# --- alarms -------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "server_errors" {
+  alarm_name          = "${var.name}-5xx"
+  alarm_description   = "The ${var.stage_name} stage of ${var.name} answered 5XX (including 503 for a failing dependency)."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5XXError"
+  dimensions          = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "latency" {
+  alarm_name          = "${var.name}-latency-p99"
+  alarm_description   = "p99 latency of the ${var.stage_name} stage of ${var.name} stayed above ${var.latency_alarm_ms} ms for 15 minutes."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "Latency"
+  dimensions          = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.latency_alarm_ms
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
 }

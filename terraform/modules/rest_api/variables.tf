@@ -53,7 +53,12 @@ variable "kms_key_arn" {
   type        = string
 }
 
-variable "manage_account_logging_role" {
-  description = "Create the account-wide (per region) role API Gateway uses to write logs. Set true in exactly one workspace per AWS account and region."
-  type        = bool
+variable "latency_alarm_ms" {
+  description = "p99 latency (ms) above which, for 15 minutes, the latency alarm fires."
+  type        = number
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an API alarm changes state."
+  type        = list(string)
 }

@@ -1,27 +1,39 @@
 # One service function: an image Lambda with its least-privilege role and
 # log group, an Errors alarm and, when it consumes events, its queue with a
 # DLQ, the topic subscription with a status filter, and the SQS event source
-# mapping with partial batch responses.
+# mapping with partial batch responses; when a table's stream feeds it, the
+# stream's event source mapping with its failure queue; when it runs on a
+# schedule, the EventBridge rule.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  consumer         = var.consumes != null
-  streamed         = var.stream != null
-  scheduled        = var.schedule != null
-  partition        = data.aws_partition.current.partition
-  region           = data.aws_region.current.name
-  account_id       = data.aws_caller_identity.current.account_id
-  log_group_name   = "/aws/lambda/${var.name}"
-  log_group_arn    = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
-  read_actions     = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"]
-  write_actions    = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
-  read_table_arns  = [for t in values(var.tables) : t.arn if t.access == "read" && length(t.attributes) == 0]
-  write_table_arns = [for t in values(var.tables) : t.arn if t.access == "read_write"]
+  consumer       = var.consumes != null
+  streamed       = var.stream != null
+  scheduled      = var.schedule != null
+  partition      = data.aws_partition.current.partition
+  region         = data.aws_region.current.name
+  account_id     = data.aws_caller_identity.current.account_id
+  log_group_name = "/aws/lambda/${var.name}"
+  log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+  # What the functions call (services/): no Scan (only the operator CLI scans) and no
+  # BatchWriteItem; DeleteItem only where the topology asks for it (the email claim, given
+  # back when SES did not take the message).
+  read_actions      = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"]
+  write_actions     = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+  read_table_arns   = [for t in values(var.tables) : t.arn if t.access == "read" && length(t.attributes) == 0]
+  write_table_arns  = [for t in values(var.tables) : t.arn if t.access == "read_write"]
+  delete_table_arns = [for t in values(var.tables) : t.arn if t.access == "read_write" && t.delete_items]
+  # DynamoDB uses the caller's own rights on a customer-managed table key: every function
+  # with a table decrypts, every writer also encrypts. A function that reads a table's stream
+  # (records encrypted with the same key) gets it through its `tables` entry for that table.
+  table_key_readers = length(var.tables) > 0
   # Tables the function may read only some attributes of (billing: the order's payment token).
-  attribute_reads = { for env, t in var.tables : env => t if t.access == "read" && length(t.attributes) > 0 }
+  attribute_reads   = { for env, t in var.tables : env => t if t.access == "read" && length(t.attributes) > 0 }
+  table_key_writers = length(local.write_table_arns) > 0
+  dynamodb_via      = "dynamodb.${local.region}.amazonaws.com"
 }
 
 # --- role -------------------------------------------------------------------
@@ -44,13 +56,14 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = var.name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  name                 = var.name
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary
 }
 
 data "aws_iam_policy_document" "this" {
   #checkov:skip=CKV_AWS_356:X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; Resource "*" is the only valid value (see statement XRayTraces).
-  #checkov:skip=CKV_AWS_111:The only unconstrained write is X-Ray trace upload, which has no resource-level permissions; every other statement names its resources.
+  #checkov:skip=CKV_AWS_111:The only unconstrained write is X-Ray trace upload, which has no resource-level permissions; every other statement names its resources (but dynamodb:ListStreams, a read, which has none either).
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -83,6 +96,15 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
+    for_each = length(local.delete_table_arns) > 0 ? [1] : []
+    content {
+      sid       = "DeleteItemsOfOwnTables"
+      actions   = ["dynamodb:DeleteItem"]
+      resources = local.delete_table_arns
+    }
+  }
+
+  dynamic "statement" {
     for_each = local.attribute_reads
     content {
       sid       = "ReadOnlyAttributes${replace(title(lower(statement.key)), "_", "")}"
@@ -100,6 +122,13 @@ data "aws_iam_policy_document" "this" {
         variable = "dynamodb:Select"
         values   = ["SPECIFIC_ATTRIBUTES"]
       }
+
+      # ForAllValues holds when the request names no attributes at all: require that it names some.
+      condition {
+        test     = "Null"
+        variable = "dynamodb:Attributes"
+        values   = ["false"]
+      }
     }
   }
 
@@ -107,8 +136,18 @@ data "aws_iam_policy_document" "this" {
     for_each = local.streamed ? [1] : []
     content {
       sid       = "ReadTheStream"
-      actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+      actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
       resources = [var.stream.arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.streamed ? [1] : []
+    content {
+      sid     = "ListStreams"
+      actions = ["dynamodb:ListStreams"]
+      # ListStreams has no resource-level permissions: AWS requires "*" (it lists stream ARNs).
+      resources = ["*"]
     }
   }
 
@@ -132,6 +171,36 @@ data "aws_iam_policy_document" "this" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["sqs.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.table_key_readers ? [1] : []
+    content {
+      sid       = "DecryptOwnTables"
+      actions   = ["kms:Decrypt", "kms:DescribeKey"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.dynamodb_via]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.table_key_writers ? [1] : []
+    content {
+      sid       = "EncryptOwnTables"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [local.dynamodb_via]
       }
     }
   }
@@ -259,6 +328,22 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   ok_actions          = var.alarm_actions
 }
 
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  alarm_name          = "${var.name}-throttles"
+  alarm_description   = "Lambda throttled invocations of ${var.name} (concurrency limit reached)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
 # --- consumer: queue, DLQ, subscription, event source mapping -----------------
 
 resource "aws_sqs_queue" "dlq" {
@@ -285,6 +370,7 @@ resource "aws_sqs_queue" "this" {
   })
 }
 
+# Only HTTPS requests reach either queue (aws:SecureTransport).
 data "aws_iam_policy_document" "queue" {
   count = local.consumer ? 1 : 0
 
@@ -304,6 +390,24 @@ data "aws_iam_policy_document" "queue" {
       values   = [var.topic_arn]
     }
   }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.this[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
 }
 
 resource "aws_sqs_queue_policy" "this" {
@@ -311,6 +415,46 @@ resource "aws_sqs_queue_policy" "this" {
 
   queue_url = aws_sqs_queue.this[0].id
   policy    = data.aws_iam_policy_document.queue[0].json
+}
+
+data "aws_iam_policy_document" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  policy    = data.aws_iam_policy_document.dlq[0].json
+}
+
+# Only the function's own queue may dead-letter into its DLQ.
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count = local.consumer ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.this[0].arn]
+  })
 }
 
 resource "aws_sns_topic_subscription" "this" {
@@ -360,6 +504,28 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
   ok_actions          = var.alarm_actions
 }
 
+# Items a handler fails through the partial batch response never count as Lambda errors:
+# they are retried and then dead-lettered, so queue age (and DLQ depth above) is what shows
+# them, as well as a consumer that stopped polling. Healthy messages are gone in seconds;
+# one that waited two visibility timeouts has failed twice or is stuck behind a backlog.
+resource "aws_cloudwatch_metric_alarm" "oldest_message" {
+  count = local.consumer ? 1 : 0
+
+  alarm_name          = "${var.name}-oldest-message-age"
+  alarm_description   = "The oldest message in ${var.name}'s queue waited longer than two visibility timeouts."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.this[0].name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 2 * aws_sqs_queue.this[0].visibility_timeout_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+}
+
 # --- stream consumer: the event source mapping on a DynamoDB stream --------------------------
 
 resource "aws_sqs_queue" "failures" {
@@ -369,6 +535,35 @@ resource "aws_sqs_queue" "failures" {
   message_retention_seconds         = 1209600
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
+}
+
+data "aws_iam_policy_document" "failures" {
+  count = local.streamed ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.failures[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "failures" {
+  count = local.streamed ? 1 : 0
+
+  queue_url = aws_sqs_queue.failures[0].id
+  policy    = data.aws_iam_policy_document.failures[0].json
 }
 
 resource "aws_lambda_event_source_mapping" "stream" {

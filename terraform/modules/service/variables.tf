@@ -34,11 +34,12 @@ variable "environment" {
 }
 
 variable "tables" {
-  description = "Tables the function may use, keyed by environment variable: ARN, access (read or read_write) and, for a read, the only attributes it may read (empty: all)."
+  description = "Tables the function may use, keyed by environment variable: ARN, access (read or read_write), whether it deletes items (read_write only) and, for a read, the only attributes it may read (empty: all)."
   type = map(object({
-    arn        = string
-    access     = string
-    attributes = optional(list(string), [])
+    arn          = string
+    access       = string
+    delete_items = optional(bool, false)
+    attributes   = optional(list(string), [])
   }))
 
   validation {
@@ -48,7 +49,7 @@ variable "tables" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of the workspace KMS key that encrypts the topic, queues and log groups."
+  description = "ARN of the workspace KMS key that encrypts the topic, queues, tables and log groups."
   type        = string
 }
 
@@ -116,4 +117,9 @@ variable "schedule" {
     rate_minutes = number
   })
   default = null
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary the function's role carries (the deploy roles may only create roles that carry it); null for none."
+  type        = string
 }
