@@ -1,22 +1,21 @@
-"""DynamoDB invoices with a gapless, atomic number sequence.
+"""DynamoDB invoices with gapless, atomic number sequences (one per series and year).
 
-One table holds the invoices (`pk = order#<id>`) and the counter
-(`pk = counter#invoice`). Issuing is one transaction: move the counter from n
-to n+1 *and* create the invoice numbered n+1, only if the order has none. A
-retry of the same order therefore never spends a number.
+One table holds the invoices (`pk = order#<id>`) and the counters
+(`pk = counter#<year>#<series>`). Issuing is one transaction: move the order's series counter
+from n to n+1 *and* create the invoice numbered n+1, only if the order has none. A retry of the
+same order therefore never spends a number.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from services.invoice.domain import Invoice, invoice_number
+from services.invoice.domain import Invoice, counter_key, invoice_number, series_of
 from services.shared import dynamo
 from services.shared.events import Amounts, Customer
-
-COUNTER_KEY = "counter#invoice"
 
 
 class SequenceContention(RuntimeError):
@@ -24,9 +23,10 @@ class SequenceContention(RuntimeError):
 
 
 class DynamoInvoices:
-    def __init__(self, client: Any, table: str, *, attempts: int = 20) -> None:
+    def __init__(self, client: Any, table: str, *, series: int = 1, attempts: int = 20) -> None:
         self._client = client
         self._table = table
+        self._series = series
         self._attempts = attempts
 
     def for_order(self, order_id: str) -> Invoice | None:
@@ -41,16 +41,19 @@ class DynamoInvoices:
             ExpressionAttributeValues={":yes": {"BOOL": True}},
         )
 
-    def _current(self) -> int:
-        item = dynamo.get(self._client, self._table, {"pk": COUNTER_KEY})
+    def _current(self, counter: str) -> int:
+        item = dynamo.get(self._client, self._table, {"pk": counter})
         return int(item["value"]) if item else 0
 
     def issue(self, order_id: str, customer: Customer, amounts: Amounts, issued_at: str) -> Invoice:
+        year = datetime.fromisoformat(issued_at).year
+        series = series_of(order_id, self._series)
+        counter = counter_key(year, series)
         for _ in range(self._attempts):
-            current = self._current()
+            current = self._current(counter)
             invoice = Invoice(
                 order_id=order_id,
-                number=invoice_number(current + 1),
+                number=invoice_number(year, series, current + 1),
                 customer=customer,
                 amounts=amounts,
                 issued_at=issued_at,
@@ -70,7 +73,7 @@ class DynamoInvoices:
                         {
                             "Put": {
                                 "TableName": self._table,
-                                "Item": dynamo.to_item({"pk": COUNTER_KEY, "value": current + 1}),
+                                "Item": dynamo.to_item({"pk": counter, "value": current + 1}),
                                 **counter_condition,
                             }
                         },

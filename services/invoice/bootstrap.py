@@ -15,12 +15,17 @@ from services.shared.settings import PublishingSettings, load_settings
 
 class InvoiceSettings(PublishingSettings):
     INVOICES_TABLE: str
+    # Gapless series the numbers are spread over (1-26): raise it when one counter's partition
+    # is the limit (services/invoice/domain.py).
+    INVOICE_SERIES: int = 1
 
 
 def build(**overrides: Any) -> Wiring:
     settings = load_settings(InvoiceSettings)
     parts: dict[str, Any] = {
-        "invoices": DynamoInvoices(aws.client("dynamodb"), settings.INVOICES_TABLE),
+        "invoices": DynamoInvoices(
+            aws.client("dynamodb"), settings.INVOICES_TABLE, series=settings.INVOICE_SERIES
+        ),
         "publisher": SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
         **overrides,
     }

@@ -65,7 +65,7 @@ def test_invoice_issues_a_numbered_invoice_and_publishes(invoice_fn: None, publi
 
     (announced,) = published("billing")
     assert announced["status"] == "INVOICE_CREATED"
-    assert announced["data"]["invoice_number"] == "INV-000001"
+    assert announced["data"]["invoice_number"] == "INV-2026-A-000001"
     assert announced["event_id"] == event_id_for(order["order_id"], "INVOICE_CREATED")
     assert announced["correlation_id"] == order["correlation_id"]
     assert announced["data"]["amounts"] == order["data"]["amounts"]
@@ -76,7 +76,7 @@ def test_invoice_numbers_are_sequential(invoice_fn: None, published: Any) -> Non
     for n in range(3):
         deliver("invoice", event("sqs_order_created.json", event_id=f"e-{n}", order_id=f"ord_{n}"))
     numbers = [e["data"]["invoice_number"] for e in published("billing")]
-    assert sorted(numbers) == ["INV-000001", "INV-000002", "INV-000003"]
+    assert sorted(numbers) == ["INV-2026-A-000001", "INV-2026-A-000002", "INV-2026-A-000003"]
 
 
 def test_invoice_duplicates_with_any_event_id_have_no_second_effect(
@@ -110,7 +110,7 @@ def test_invoice_retry_after_failed_publish_spends_no_number(
     assert failures(deliver("invoice", order)) == 0
     deliver("invoice", event("sqs_order_created.json", event_id="other", order_id="ord_other"))
     numbers = sorted(e["data"]["invoice_number"] for e in published("billing"))
-    assert numbers == ["INV-000001", "INV-000002"]
+    assert numbers == ["INV-2026-A-000001", "INV-2026-A-000002"]
 
 
 def test_invoice_concurrent_duplicates_issue_one_invoice(invoice_fn: None, aws: Any, published: Any) -> None:
@@ -124,7 +124,7 @@ def test_invoice_concurrent_duplicates_issue_one_invoice(invoice_fn: None, aws: 
     for _ in range(sum(failures(r) for r in results)):
         deliver("invoice", order)  # what SQS would retry
     announced = published("billing")
-    assert {e["data"]["invoice_number"] for e in announced} == {"INV-000001"}
+    assert {e["data"]["invoice_number"] for e in announced} == {"INV-2026-A-000001"}
     assert {e["event_id"] for e in announced} == {event_id_for(order["order_id"], "INVOICE_CREATED")}
     assert len(items(aws, "invoices")) == 2
 
@@ -134,7 +134,7 @@ def test_a_republished_order_created_announces_the_invoice_again(invoice_fn: Non
     deliver("invoice", order)
     deliver("invoice", order, republished=True)
     announced = published("billing")
-    assert [e["data"]["invoice_number"] for e in announced] == ["INV-000001", "INV-000001"]
+    assert [e["data"]["invoice_number"] for e in announced] == ["INV-2026-A-000001", "INV-2026-A-000001"]
 
 
 # ---------------------------------------------------------------- billing
@@ -156,7 +156,7 @@ def test_billing_authorises_and_confirms_reading_the_token_from_the_order(
     assert confirmed["data"]["payment_reference"].startswith("auth_")
     assert confirmed["data"]["amount"] == 3617
     (authorization,) = ledger(aws, "payment-provider", "authorization")
-    assert authorization["idempotency_key"] == {"S": "authorize-INV-000001"}
+    assert authorization["idempotency_key"] == {"S": "authorize-INV-2026-A-000001"}
     assert authorization["state"] == {"S": "open"}  # held, not taken
     assert ledger(aws, "payment-provider", "capture") == []
 
@@ -386,7 +386,7 @@ def test_email_subjects_say_what_happened(email_fn: None) -> None:
     deliver("email", *(event(s) for s in STATUS_SAMPLES))
     subjects = [m.subject for m in sent_emails()[before:]]
     assert len(subjects) == len(STATUS_SAMPLES)
-    assert any("Invoice INV-000001" in s for s in subjects)
+    assert any("Invoice INV-2026-A-000001" in s for s in subjects)
     assert any("has shipped" in s for s in subjects)
     assert any("Payment failed" in s for s in subjects)
     assert any("Hold released" in s for s in subjects)
@@ -437,7 +437,7 @@ def test_projector_follows_the_saga_and_the_money(order_id: str, function_env: A
         "SHIPPED",
         "PAYMENT_CAPTURED",
     ]
-    assert order["invoice_number"] == "INV-000001"
+    assert order["invoice_number"] == "INV-2026-A-000001"
     assert order["tracking_number"] == "SP1234567890GB"
     payment = order["payment"]
     assert (payment["state"], payment["amount"], payment["captured_amount"]) == ("captured", 3617, 3617)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from services.invoice.domain import invoice_number
+from services.invoice.domain import invoice_number, series_of
 from services.order.domain import (
     Deadlines,
     Order,
@@ -86,10 +86,20 @@ def test_pricing_file_is_consistent() -> None:
 
 
 def test_invoice_numbers() -> None:
-    assert invoice_number(1) == "INV-000001"
-    assert invoice_number(1234567) == "INV-1234567"
+    assert invoice_number(2026, "A", 1) == "INV-2026-A-000001"
+    assert invoice_number(2027, "C", 1234567) == "INV-2027-C-1234567"
     with pytest.raises(ValueError):
-        invoice_number(0)
+        invoice_number(2026, "A", 0)
+
+
+def test_an_orders_series_is_stable_and_the_series_are_used_evenly() -> None:
+    ids = [f"ord_{n:032x}" for n in range(4000)]
+    assert [series_of(i, 4) for i in ids] == [series_of(i, 4) for i in ids]
+    counts = {s: sum(series_of(i, 4) == s for i in ids) for s in "ABCD"}
+    assert all(800 < c < 1200 for c in counts.values()), counts
+    assert {series_of(i, 1) for i in ids} == {"A"}
+    with pytest.raises(ValueError):
+        series_of(ids[0], 27)
 
 
 def test_money_formatting_respects_exponents() -> None:
@@ -124,7 +134,7 @@ def at(minute: int) -> str:
 
 
 STEPS = {
-    "INVOICE_CREATED": {"invoice_number": "INV-000001"},
+    "INVOICE_CREATED": {"invoice_number": "INV-2026-A-000001"},
     "PAYMENT_CONFIRMED": {"payment_reference": "auth_1", "amount": 3617, "currency": "GBP"},
     "PAYMENT_FAILED": {"failure_reason": "card_declined", "reason": "card_declined"},
     "SHIPPED": {"tracking_number": "SP1", "carrier": "SimPost"},

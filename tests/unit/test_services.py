@@ -197,7 +197,7 @@ class FakeInvoices:
         return self.items.get(order_id)
 
     def issue(self, order_id: str, customer: Any, amounts: Any, issued_at: str) -> Any:
-        number = self._number(len(self.items) + 1)
+        number = self._number(2026, "A", len(self.items) + 1)
         return self.items.setdefault(order_id, self._type(order_id, number, customer, amounts, issued_at))
 
     def mark_announced(self, order_id: str) -> None:
@@ -216,7 +216,7 @@ def test_an_invoice_is_issued_once_and_announced_once() -> None:
     nudged = issue_invoice(created, invoices=invoices, publisher=publisher, reannounce=True)
     assert nudged is not None
     assert len(invoices.items) == 1
-    assert [e.data.invoice_number for e in publisher.events] == ["INV-000001", "INV-000001"]
+    assert [e.data.invoice_number for e in publisher.events] == ["INV-2026-A-000001", "INV-2026-A-000001"]
     assert {e.event_id for e in publisher.events} == {event_id_for(created.order_id, "INVOICE_CREATED")}
 
 
