@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from services.local.emulator.mailbox import as_eml, order_id_of, sent_messages
 
@@ -64,16 +65,30 @@ def main(argv: list[str] | None = None) -> int:
         protocol_version = "HTTP/1.1"
 
     class Dispatcher(DomainDispatcherApplication):
-        """moto finds the backend of every request by listing its package directory and trying
-        hundreds of URL patterns, under a lock; the answer for a host never changes."""
+        """moto behind two changes:
+        - it finds the backend of every request by listing its package directory and trying
+          hundreds of URL patterns, under a lock; the answer for a host never changes: cached;
+        - its DynamoDB checks a condition and then writes, without a lock, so two concurrent
+          conditional writes or transactions can both succeed; DynamoDB itself applies each
+          atomically. DynamoDB calls are served one at a time (nothing in them waits)."""
 
         known: dict[str | None, object] = {}  # noqa: RUF012
+        dynamodb = threading.Lock()
 
         def get_backend_for_host(self, host: str | None) -> object:
             if host not in self.known:
                 self.known[host] = super().get_backend_for_host(host)
             return self.known[host]
 
+        def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+            if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+                with self.dynamodb:
+                    return list(super().__call__(environ, start_response))
+            return super().__call__(environ, start_response)
+
+    from services.local.emulator import speedups
+
+    speedups.apply()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = Dispatcher(create_backend_app)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAlive)
