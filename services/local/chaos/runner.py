@@ -192,19 +192,23 @@ def _settle(stack: LocalStack, order_ids: list[str], timeout: float) -> list[str
     return order_ids
 
 
-def _quiet(stack: LocalStack, seconds: float = 3, timeout: float = 30) -> None:
-    """Wait until no email, event or invocation has happened for a while: trailing effects land."""
-    seen = {"n": 0}
-    unsubscribe = stack.bus.subscribe(lambda _event: seen.__setitem__("n", seen["n"] + 1))
-    try:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            before = seen["n"]
-            time.sleep(seconds)
-            if seen["n"] == before:
-                return
-    finally:
-        unsubscribe()
+def _quiet(stack: LocalStack, timeout: float = 120) -> None:
+    """Wait until every queue is empty twice in a row: the trailing effects (the last emails, a
+    backlog the faults built) have landed before anything is counted."""
+    assert stack.stack is not None
+    sqs = stack.client("sqs")
+    urls = list(stack.stack.queue_urls.values())
+    end, empty_checks = time.monotonic() + timeout, 0
+    while time.monotonic() < end and empty_checks < 2:
+        waiting = 0
+        for url in urls:
+            counts = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            waiting += sum(int(v) for v in counts.values())
+        empty_checks = empty_checks + 1 if waiting == 0 else 0
+        time.sleep(1)
 
 
 def _scan(stack: LocalStack, table: str) -> list[dict[str, Any]]:
@@ -239,7 +243,9 @@ def _outcome(
     if len(stored) != len(placed):
         violations.append(f"{len(stored)} orders stored for {len(placed)} keys: a retry made a second order")
 
-    invoices = Counter(i["order_id"]["S"] for i in _scan(stack, "invoices") if "order_id" in i)
+    issued = [i for i in _scan(stack, "invoices") if "order_id" in i]
+    invoices = Counter(i["order_id"]["S"] for i in issued)
+    violations.extend(_invoice_number_gaps([i["number"]["S"] for i in issued]))
     ledger = Counter((e["kind"]["S"], e["order_id"]["S"]) for e in _scan(stack, "payment-provider"))
     bookings = Counter(e["order_id"]["S"] for e in _scan(stack, "carrier"))
     emails = stack.proxy.emails
@@ -331,6 +337,19 @@ def _outcome(
         flagged_reasons=sorted(set(reasons)),
         violations=violations,
     )
+
+
+def _invoice_number_gaps(numbers: list[str]) -> list[str]:
+    """Each invoice number once, and every series gapless from 1."""
+    problems = [f"invoice number {n} issued {c} times" for n, c in Counter(numbers).items() if c > 1]
+    series: dict[str, list[int]] = {}
+    for number in set(numbers):
+        prefix, _, sequence = number.rpartition("-")
+        series.setdefault(prefix, []).append(int(sequence))
+    for prefix, sequences in series.items():
+        if sorted(sequences) != list(range(1, len(sequences) + 1)):
+            problems.append(f"invoice series {prefix} has gaps: {sorted(sequences)}")
+    return problems
 
 
 def _token(placed: list[Placed], order_id: str | None) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import random
 import re
+import sys
 import threading
 import time
 from collections import Counter
@@ -123,6 +124,14 @@ def _error(call: Call, effect: str) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "text/xml"}, body
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A caller that vanishes mid-request (killed, or gave up) is normal here, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FaultProxy:
     def __init__(self, target: str, bus: Bus) -> None:
         parsed = urlsplit(target)
@@ -147,7 +156,7 @@ class FaultProxy:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
@@ -204,13 +213,16 @@ class FaultProxy:
     def _answer(
         self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes
     ) -> None:
-        handler.send_response(status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        if handler.command != "HEAD":
-            handler.wfile.write(body)
+        try:
+            handler.send_response(status)
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            if handler.command != "HEAD":
+                handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the caller gave up (a timeout) or died (a kill)
 
     def _count_email(self, body: bytes) -> None:
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -208,6 +209,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is no error
+            super().handle_error(request, client_address)
 
     def __init__(self, port: int, invoker: Invoker, read_timeout: float, stage: str) -> None:
         self.invoker = invoker

@@ -7,6 +7,7 @@ import contextlib
 import json
 import select
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -42,6 +43,10 @@ class RuntimeHttpServer(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, RuntimeHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a runtime killed mid-request
+            super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         with self.connections_lock:
