@@ -176,11 +176,12 @@ def read_order(order_id: str) -> OrderView:
 
 
 class _Route:
-    """A route as the OpenAPI document names it, e.g. GET /orders/{order_id}."""
+    """A route as the OpenAPI document names it, e.g. GET /orders/{order_id}; `body`: it reads one."""
 
-    def __init__(self, method: str, path: str) -> None:
+    def __init__(self, method: str, path: str, *, body: bool = False) -> None:
         self.method = method
         self.path = path
+        self.body = body
         self._parts = path.strip("/").split("/")
 
     def matches(self, path: str) -> bool:
@@ -195,17 +196,22 @@ def _routes() -> list[_Route]:
     document = openapi_document()
     return sorted(
         (
-            _Route(method.upper(), path)
+            _Route(method.upper(), path, body="requestBody" in operation)
             for path, operations in document["paths"].items()
-            for method in operations
+            for method, operation in operations.items()
         ),
         key=lambda route: (route.path, route.method),
     )
 
 
+def _reads_body(method: str, path: str) -> bool:
+    return any(route.body and route.method == method and route.matches(path) for route in _routes())
+
+
 @log.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    screened, refusal = screening.screen(event)
+    reads_body = _reads_body(str(event.get("httpMethod", "")), str(event.get("path", "")))
+    screened, refusal = screening.screen(event, reads_body=reads_body)
     if refusal is not None:
         return {
             "statusCode": int(refusal.status),

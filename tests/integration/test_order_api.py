@@ -326,3 +326,64 @@ def test_an_unknown_path_is_404_listing_the_routes(order_api: None) -> None:
     assert status == 404
     assert "POST /orders" in error["message"]
     assert "GET /orders/{order_id}" in error["message"]
+
+
+# -- media types and numbers -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "APPLICATION/JSON", "application/json; charset=UTF-8", None]
+)
+def test_json_is_taken_whatever_the_case_and_without_a_content_type(
+    order_api: None, content_type: str | None
+) -> None:
+    event = api_event("POST", "/orders", VALID)
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        for name in [name for name in headers if name.lower() == "content-type"]:
+            del headers[name]
+    if content_type is not None:
+        event["headers"]["Content-Type"] = content_type
+        event["multiValueHeaders"]["Content-Type"] = [content_type]
+    assert respond(event)[0] == 201
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data",  # without a boundary: Powertools' parser raised (502)
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "application/json; charset=latin-1",
+        "application/jsonx",
+        "",
+    ],
+)
+def test_a_body_of_another_media_type_is_415(order_api: None, content_type: str) -> None:
+    status, error, _ = call("POST", "/orders", VALID, {"Content-Type": content_type})
+    assert status == 415
+    assert "application/json" in error["message"]
+
+
+def test_the_media_type_of_a_body_nothing_reads_is_not_judged(order_api: None) -> None:
+    assert call("PUT", "/orders", "x", {"Content-Type": "text/plain"})[0] == 405
+    assert call("GET", "/orders/ord_x", "x", {"Content-Type": "text/plain"})[0] == 404
+
+
+@pytest.mark.parametrize(("raw", "quantity"), [("2.0", 2), ("2e0", 2), ("1.0E1", 10)])
+def test_a_number_with_a_zero_fraction_is_the_integer_it_equals(
+    order_api: None, raw: str, quantity: int
+) -> None:
+    status, created, _ = call(
+        "POST", "/orders", json.dumps(VALID).replace('"quantity": 2', f'"quantity": {raw}')
+    )
+    assert status == 201
+    assert created["items"][0]["quantity"] == quantity
+
+
+@pytest.mark.parametrize("raw", ["2.5", "1e400", "1e40"])
+def test_a_fraction_or_an_enormous_number_is_422_on_its_field(order_api: None, raw: str) -> None:
+    status, error, _ = call(
+        "POST", "/orders", json.dumps(VALID).replace('"quantity": 2', f'"quantity": {raw}')
+    )
+    assert status == 422
+    assert [e["field"] for e in error["errors"]] == ["items[0].quantity"]
