@@ -1,14 +1,20 @@
-"""The HTTP contract of the order API. Clients never send prices."""
+"""The HTTP contract of the order API. Clients never send prices.
+
+Every constraint here is the one the API validates with and the one services/order/openapi.json
+declares: the document is generated from these models (make schemas), never written by hand.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.shared.events import NO_CONTROL_CHARACTERS, Address, Customer
+from services.order.domain import ORDER_ID_PATTERN
+from services.shared.events import NO_CONTROL_CHARACTERS, Address, Currency, Customer, MinorUnits
 
-SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
+SKU_MAX_LENGTH = 32
+SKU_PATTERN = rf"^[A-Z0-9][A-Z0-9-]{{0,{SKU_MAX_LENGTH - 1}}}$"
 MAX_LINES = 100
 MAX_QUANTITY = 1000
 MAX_BODY_BYTES = 32 * 1024
@@ -22,8 +28,11 @@ class OrderItem(Request):
     sku: Annotated[
         str,
         Field(
+            min_length=1,
+            max_length=SKU_MAX_LENGTH,
             pattern=SKU_PATTERN,
-            description="a catalog SKU; one that looks valid may still be refused (422) when the "
+            description="a catalog SKU. The catalog changes while the API runs, so no schema can list "
+            "its SKUs: one of this form may still be refused with 422 (naming `items[i].sku`) when the "
             "catalog does not hold it or no longer sells it",
         ),
     ]
@@ -53,18 +62,21 @@ class OrderLine(BaseModel):
     sku: str
     name: str
     quantity: int
-    unit_price: int
-    line_total: int
+    unit_price: MinorUnits
+    line_total: MinorUnits
+
+
+OrderId = Annotated[str, Field(pattern=ORDER_ID_PATTERN)]
 
 
 class OrderCreatedResponse(BaseModel):
-    order_id: str
+    order_id: OrderId
     status: str
-    currency: str
-    subtotal: int
-    tax: int
-    shipping: int
-    total: int
+    currency: Currency
+    subtotal: MinorUnits
+    tax: MinorUnits
+    shipping: MinorUnits
+    total: MinorUnits
     items: list[OrderLine]
 
 
@@ -105,10 +117,27 @@ class OrderView(OrderCreatedResponse):
 
 
 class FieldError(BaseModel):
-    field: str
+    field: str = Field(description="the input that is wrong, e.g. `items[0].sku` or `header.idempotency-key`")
     message: str
 
 
 class ErrorResponse(BaseModel):
+    """Every 4xx and 5xx the API answers (API Gateway's own errors carry only `message`)."""
+
     message: str
-    errors: list[FieldError] = []
+    errors: list[FieldError] = Field(default=[], description="one entry per offending field, if any")
+
+
+# An order the local stack's catalog prices (services/order/catalog.json); documentation only.
+EXAMPLE_ORDER: dict[str, Any] = {
+    "customer": {"id": "cus_42", "email": "ada@example.com", "name": "Ada Lovelace"},
+    "items": [{"sku": "BOOK-001", "quantity": 2}],
+    "shipping_address": {
+        "name": "Ada Lovelace",
+        "line1": "12 St James's Square",
+        "city": "London",
+        "postal_code": "SW1Y 4JH",
+        "country": "GB",
+    },
+    "payment": {"token": "tok_visa"},
+}

@@ -9,16 +9,20 @@ from typing import Any
 import pytest
 
 from services.order import api
+from tests.contract import conformance
 from tests.support import LambdaContext, api_event, load_event
 
 VALID = json.loads(load_event("apigw_post_order.json")["body"])
 
 
 def respond(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The API's answer to `event`, which must be one the OpenAPI document declares."""
     response = api.lambda_handler(event, LambdaContext())
     headers_out = {k: v[0] for k, v in (response.get("multiValueHeaders") or {}).items()}
     headers_out.update(response.get("headers") or {})
-    return int(response["statusCode"]), json.loads(response["body"]), headers_out
+    status, body = int(response["statusCode"]), response["body"]
+    assert conformance.problems(event["httpMethod"], event["path"], status, headers_out, body) == []
+    return status, json.loads(body), headers_out
 
 
 def call(
@@ -328,7 +332,27 @@ def test_an_unknown_path_is_404_listing_the_routes(order_api: None) -> None:
     assert "GET /orders/{order_id}" in error["message"]
 
 
-# -- media types and numbers -----------------------------------------------------------------
+# -- the contract: what services/order/openapi.json declares, the API does --------------------
+
+
+@pytest.mark.parametrize(
+    "order_id",
+    ["ord_x", "ORD_" + "a" * 32, "ord_" + "A" * 32, "ord_" + "a" * 33, "x" * 3000, "a\\b", "ord_%00"],
+    ids=["short", "upper-prefix", "upper-hex", "long", "3000-chars", "backslash", "percent"],
+)
+def test_an_id_of_another_form_is_404(order_api: None, order_id: str) -> None:
+    status, error, _ = call("GET", f"/orders/{order_id}")
+    assert status == 404
+    assert error["errors"] == []
+
+
+def test_the_api_serves_its_committed_document(order_api: None) -> None:
+    response = api.lambda_handler(api_event("GET", "/openapi.json"), LambdaContext())
+    assert response["statusCode"] == 200
+    assert response["body"] == conformance.DOCUMENT.read_text()
+    status, error, headers = call("POST", "/openapi.json", {})
+    assert (status, headers["Allow"]) == (405, "GET")
+    assert "POST" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -387,3 +411,17 @@ def test_a_fraction_or_an_enormous_number_is_422_on_its_field(order_api: None, r
     )
     assert status == 422
     assert [e["field"] for e in error["errors"]] == ["items[0].quantity"]
+
+
+def test_a_key_still_in_flight_is_409_with_retry_after(
+    order_api: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.order.service import KeyInFlight
+
+    def in_flight(*_: Any, **__: Any) -> Any:
+        raise KeyInFlight
+
+    monkeypatch.setattr(api, "place_order", in_flight)
+    status, error, headers = call("POST", "/orders", VALID, {"Idempotency-Key": "k"})
+    assert (status, headers["Retry-After"]) == (409, "1")
+    assert "still being processed" in error["message"]
