@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.order import api
+from services.order.contracts import SUPPORTED_COUNTRIES
 from tests.contract import conformance
 from tests.support import LambdaContext, api_event, load_event
 
@@ -333,6 +334,19 @@ def test_an_unknown_path_is_404_listing_the_routes(order_api: None) -> None:
 
 
 # -- the contract: what services/order/openapi.json declares, the API does --------------------
+
+
+@pytest.mark.parametrize("country", SUPPORTED_COUNTRIES)
+def test_every_country_the_document_lists_is_taken(order_api: None, country: str) -> None:
+    assert call("POST", "/orders", with_changes(shipping_address__country=country))[0] == 201
+
+
+@pytest.mark.parametrize("country", ["AA", "ZZ", "JP"])
+def test_a_country_outside_the_list_is_422_on_its_field(order_api: None, country: str) -> None:
+    assert country not in SUPPORTED_COUNTRIES
+    status, error, _ = call("POST", "/orders", with_changes(shipping_address__country=country))
+    assert status == 422
+    assert [e["field"] for e in error["errors"]] == ["shipping_address.country"]
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import EmailStr, TypeAdapter
 
 from services.order import contracts
-from services.order.contracts import MAX_BODY_BYTES, MAX_LINES, MAX_QUANTITY, SKU_PATTERN, CreateOrder
+from services.order.contracts import (
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    MAX_BODY_BYTES,
+    MAX_LINES,
+    MAX_QUANTITY,
+    RESERVED_DOMAINS,
+    SKU_PATTERN,
+    SUPPORTED_COUNTRIES,
+    CreateOrder,
+)
 from services.order.domain import ORDER_ID_PATTERN, new_order_id
+from services.order.pricing import PRICING_FILE, PricingRules
 
 DOCUMENT: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[2] / "services" / "order" / "openapi.json").read_text()
@@ -65,6 +77,18 @@ def test_retry_after_is_promised_on_503_and_may_come_with_409() -> None:
         assert operation["responses"]["405"]["headers"]["Allow"]["required"] is True
 
 
+def test_countries_are_the_pricing_files_and_nothing_else() -> None:
+    raw = json.loads(PRICING_FILE.read_text())["tax_basis_points"]
+    country = SCHEMAS["ShippingAddress"]["properties"]["country"]
+    assert (
+        country["enum"]
+        == sorted(raw)
+        == list(PricingRules.from_file().countries)
+        == list(SUPPORTED_COUNTRIES)
+    )
+    assert CreateOrder.model_json_schema()["$defs"]["ShippingAddress"]["properties"]["country"] == country
+
+
 def test_the_request_schema_carries_the_validation_constants() -> None:
     item = SCHEMAS["OrderItem"]["properties"]
     assert item["sku"]["pattern"] == SKU_PATTERN
@@ -73,11 +97,14 @@ def test_the_request_schema_carries_the_validation_constants() -> None:
     assert (item["quantity"]["minimum"], item["quantity"]["maximum"]) == (1, MAX_QUANTITY)
     items = SCHEMAS["CreateOrder"]["properties"]["items"]
     assert (items["minItems"], items["maxItems"]) == (1, MAX_LINES)
-    for model in ("Customer", "Address", "Payment"):
+    for model in ("OrderCustomer", "ShippingAddress", "Payment"):
         for name, field in SCHEMAS[model]["properties"].items():
             if name not in ("email", "country"):
                 variants = field.get("anyOf", [field])
                 assert any(v.get("pattern") == r"^[^\x00-\x1F\x7F]*$" for v in variants), f"{model}.{name}"
+    email = SCHEMAS["OrderCustomer"]["properties"]["email"]
+    assert (email["pattern"], email["maxLength"]) == (EMAIL_PATTERN, EMAIL_MAX_LENGTH)
+    assert "format" not in email
     assert POST["x-max-body-bytes"] == MAX_BODY_BYTES
     assert str(MAX_BODY_BYTES) in POST["requestBody"]["description"]
     assert "catalog" in POST["responses"]["422"]["description"]
@@ -119,7 +146,7 @@ def test_the_largest_order_the_schema_allows_fits_under_the_body_limit() -> None
         return "\U0001f600" * length
 
     largest = {
-        "customer": {"id": text(64), "email": "a" * 64 + "@" + "b" * 63 + ".com", "name": text(200)},
+        "customer": {"id": text(64), "email": "a" * (EMAIL_MAX_LENGTH - 6) + "@b.com", "name": text(200)},
         "items": [{"sku": "A" * contracts.SKU_MAX_LENGTH, "quantity": MAX_QUANTITY}] * MAX_LINES,
         "shipping_address": {
             "name": text(200),
@@ -127,9 +154,56 @@ def test_the_largest_order_the_schema_allows_fits_under_the_body_limit() -> None
             "line2": text(200),
             "city": text(100),
             "postal_code": text(20),
-            "country": "GB",
+            "country": SUPPORTED_COUNTRIES[0],
         },
         "payment": {"token": text(100)},
     }
     CreateOrder.model_validate(largest)
     assert len(json.dumps(largest, indent=2).encode()) <= MAX_BODY_BYTES
+
+
+@pytest.mark.parametrize(
+    ("email", "taken"),
+    [
+        ("ada@example.com", True),
+        ("A.B+tag@Mail.Example.CO.UK", True),
+        ("o'brien@b-c.de", True),
+        ("a@b.test", False),
+        ("a@B.LocalHost", False),
+        ("a..b@c.com", False),
+        ('"a b"@c.com', False),
+        ("a@[127.0.0.1]", False),
+        ("a@b", False),
+        ("a@ab--cd.com", False),
+        ("ü@b.de", False),
+    ],
+)
+def test_emails_are_taken_exactly_as_the_document_says(email: str, taken: bool) -> None:
+    declared = bool(re.fullmatch(EMAIL_PATTERN, email)) and not email.lower().endswith(
+        tuple(f".{name}" for name in RESERVED_DOMAINS)
+    )
+    adapter = TypeAdapter(contracts.DeliverableEmail)
+    try:
+        adapter.validate_python(email)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert declared is accepted is taken
+
+
+def test_every_address_the_pattern_allows_is_one_the_events_take() -> None:
+    """The API validates emails with EMAIL_PATTERN; its events with EmailStr. An address the first
+    takes and the second refuses would be an order accepted that cannot be announced."""
+    hypothesis = pytest.importorskip("hypothesis", reason="hypothesis (a schemathesis dependency) is missing")
+    strategies = hypothesis.strategies
+    events = TypeAdapter(EmailStr)
+    api = TypeAdapter(contracts.DeliverableEmail)
+
+    @hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True)
+    @hypothesis.given(strategies.from_regex(EMAIL_PATTERN, fullmatch=True))
+    def taken_by_both(email: str) -> None:
+        hypothesis.assume(len(email) <= EMAIL_MAX_LENGTH)
+        hypothesis.assume(email.rpartition(".")[2].lower() not in RESERVED_DOMAINS)
+        assert api.validate_python(email) == events.validate_python(email)
+
+    taken_by_both()
