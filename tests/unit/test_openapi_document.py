@@ -199,8 +199,20 @@ def test_every_address_the_pattern_allows_is_one_the_events_take() -> None:
     events = TypeAdapter(EmailStr)
     api = TypeAdapter(contracts.DeliverableEmail)
 
-    @hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True)
-    @hypothesis.given(strategies.from_regex(EMAIL_PATTERN, fullmatch=True))
+    # Also a part of the same language, over a few characters: each character class keeps only
+    # those of "aZ9-.+'" it has, so hyphens and dots land next to each other often enough to find a
+    # structure EmailStr refuses (such as "ab--cd" in a domain).
+    def narrowed(match: re.Match[str]) -> str:
+        kept = [c for c in "aZ9-.+'" if re.fullmatch(match.group(0), c)]
+        return "[" + "".join(re.escape(c) for c in kept) + "]"
+
+    narrow = re.sub(r"\[[^\]]+\]", narrowed, EMAIL_PATTERN)
+    addresses = strategies.from_regex(EMAIL_PATTERN, fullmatch=True) | strategies.from_regex(
+        narrow, fullmatch=True
+    )
+
+    @hypothesis.settings(max_examples=500, deadline=None, database=None, derandomize=True)
+    @hypothesis.given(addresses)
     def taken_by_both(email: str) -> None:
         hypothesis.assume(len(email) <= EMAIL_MAX_LENGTH)
         hypothesis.assume(email.rpartition(".")[2].lower() not in RESERVED_DOMAINS)
