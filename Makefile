@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv test test-unit lint run demo schemas chaos
+.PHONY: help venv test test-unit lint run demo schemas chaos contract
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ test-unit: $(STAMP) ## unit and integration tests only (fast)
 schemas: $(STAMP) ## regenerate the committed JSON Schemas and OpenAPI document
 	$(PY) -m services.shared.schemas --write
 	$(PY) -m services.order.openapi --write
+
+CONTRACT_ARGS ?=
+contract: $(STAMP) ## fuzz the HTTP API from openapi.json: 1,000 examples, random seed (CONTRACT_ARGS="--seed N")
+	$(PY) -m tests.contract.fuzz --examples 1000 $(CONTRACT_ARGS)
 
 run: $(STAMP) ## the whole system on loopback (moto + HTTP API + pollers)
 	$(PY) -m services.local

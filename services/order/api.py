@@ -14,25 +14,28 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.order import bootstrap, screening
+from services.order import bootstrap, openapi, screening
 from services.order.adapters import CatalogUnavailable
 from services.order.contracts import (
+    EXAMPLE_ORDER,
+    MAX_BODY_BYTES,
     CreateOrder,
     ErrorResponse,
     FieldError,
     OrderCreatedResponse,
     OrderView,
 )
-from services.order.domain import OrderNotFound
+from services.order.domain import ORDER_ID_PATTERN, OrderNotFound
 from services.order.pricing import OrderError
 from services.order.service import Contention, KeyInFlight, KeyReused, get_order, place_order
 from services.order.views import created_view, order_view
 from services.shared.observability import logger
+from services.shared.schemas import render
 
 log = logger("order-api")
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=screening.loads)
@@ -72,6 +75,9 @@ def _invalid_request(error: RequestValidationError) -> Response[Any]:
     kinds = {problem.get("type") for problem in problems}
     if "json_invalid" in kinds:
         return _error(HTTPStatus.BAD_REQUEST, "The request body is not valid JSON")
+    if any(problem["loc"][:1] == ("path",) for problem in problems):
+        # An id of another form than the API makes names nothing: not found, like an unknown one.
+        return _no_such_order(app.current_event.path)
     return _error(
         HTTPStatus.UNPROCESSABLE_ENTITY,
         "The request does not match the schema",
@@ -94,6 +100,10 @@ def _refused(error: OrderError) -> Response[Any]:
 @app.exception_handler(OrderNotFound)
 def _no_order(error: OrderNotFound) -> Response[Any]:
     return _error(HTTPStatus.NOT_FOUND, f"No order with id {error}")
+
+
+def _no_such_order(path: str) -> Response[Any]:
+    return _error(HTTPStatus.NOT_FOUND, f"No order at {path}")
 
 
 @app.exception_handler(KeyReused)
@@ -124,6 +134,9 @@ def _unavailable(_: Exception) -> Response[Any]:
 def _no_route(_: NotFoundError) -> Response[Any]:
     event = app.current_event
     allowed = sorted({route.method for route in _routes() if route.matches(event.path)})
+    if event.http_method in allowed:
+        # The path has the shape of a route but a parameter the router cannot take (e.g. a "\\").
+        return _no_such_order(event.path)
     if allowed:
         return _error(
             HTTPStatus.METHOD_NOT_ALLOWED,
@@ -134,12 +147,58 @@ def _no_route(_: NotFoundError) -> Response[Any]:
     return _error(HTTPStatus.NOT_FOUND, f"No route for {event.path}. Routes: {listing}")
 
 
+ORDER_LOCATION_PATTERN = "^/orders/" + ORDER_ID_PATTERN.removeprefix("^")
+
+
 @app.post(
     "/orders",
-    responses={201: {"description": "Order accepted"}},
+    operation_id="create_order",
+    summary="Place an order",
+    description="The API prices the order from its catalog and pricing rules (clients never send "
+    "prices), stores it, and answers at once; payment, invoice and shipment follow asynchronously "
+    "(follow them with GET /orders/{order_id}).",
+    openapi_extensions={"x-max-body-bytes": MAX_BODY_BYTES},
+    responses={
+        **openapi.common(body=True),
+        201: {
+            "description": "The order, as priced. Retried with the same Idempotency-Key and body: the "
+            "same order again",
+            "content": {"application/json": {"model": OrderCreatedResponse}},
+            "headers": {
+                "Location": openapi.header(
+                    "where to follow the order", {"type": "string", "pattern": ORDER_LOCATION_PATTERN}
+                )
+            },
+            "links": {
+                "GetOrder": {
+                    "operationId": "read_order",
+                    "parameters": {"order_id": "$response.body#/order_id"},
+                    "description": "the order just placed",
+                }
+            },
+        },
+        409: openapi.error(
+            "The Idempotency-Key was used with a different body (never retry it); or a request with "
+            "this key is still being processed (then `Retry-After` is set: retry after it)",
+            openapi.retry_after(required=False),
+        ),
+        415: openapi.error("The body was sent with another Content-Type than application/json"),
+        422: openapi.error(
+            "The request does not match the schema (`errors` names each field), or the order is "
+            "refused: a SKU the catalog does not hold or no longer sells (`items[i].sku`), a total over "
+            "the maximum per order (`items`). The catalog and its prices change while the API runs, "
+            "so a request the schema allows may still be refused for those reasons"
+        ),
+    },
 )
 def create_order(
-    order: CreateOrder,
+    order: Annotated[
+        CreateOrder,
+        Body(
+            description=f"The order: at most {MAX_BODY_BYTES} bytes of UTF-8 JSON (413 beyond)",
+            openapi_examples={"one book": {"summary": "two copies of one book", "value": EXAMPLE_ORDER}},
+        ),
+    ],
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -170,17 +229,50 @@ def create_order(
     )
 
 
-@app.get("/orders/<order_id>")
-def read_order(order_id: str) -> OrderView:
+@app.get(
+    "/orders/<order_id>",
+    operation_id="read_order",
+    summary="Where an order stands, and how it got there",
+    responses={
+        **openapi.common(body=False),
+        200: {"description": "The order", "content": {"application/json": {"model": OrderView}}},
+        404: openapi.error("No order has this id (an id of another form names none either)"),
+    },
+)
+def read_order(
+    order_id: Annotated[str, Path(pattern=ORDER_ID_PATTERN, description="as POST /orders answered it")],
+) -> OrderView:
     return order_view(get_order(order_id, orders=bootstrap.api().orders))
 
 
-class _Route:
-    """A route as the OpenAPI document names it, e.g. GET /orders/{order_id}."""
+@app.get(
+    "/openapi.json",
+    operation_id="read_openapi_document",
+    summary="This document",
+    responses={
+        **openapi.common(body=False, dependencies=False),
+        200: {
+            "description": "The OpenAPI document of this API, as committed in services/order/openapi.json",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+    },
+)
+def read_openapi_document() -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body=_document_text())
 
-    def __init__(self, method: str, path: str) -> None:
+
+@cache
+def _document_text() -> str:
+    return render(openapi_document())
+
+
+class _Route:
+    """A route as the OpenAPI document names it, e.g. GET /orders/{order_id}; `body`: it reads one."""
+
+    def __init__(self, method: str, path: str, *, body: bool = False) -> None:
         self.method = method
         self.path = path
+        self.body = body
         self._parts = path.strip("/").split("/")
 
     def matches(self, path: str) -> bool:
@@ -195,17 +287,22 @@ def _routes() -> list[_Route]:
     document = openapi_document()
     return sorted(
         (
-            _Route(method.upper(), path)
+            _Route(method.upper(), path, body="requestBody" in operation)
             for path, operations in document["paths"].items()
-            for method in operations
+            for method, operation in operations.items()
         ),
         key=lambda route: (route.path, route.method),
     )
 
 
+def _reads_body(method: str, path: str) -> bool:
+    return any(route.body and route.method == method and route.matches(path) for route in _routes())
+
+
 @log.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    screened, refusal = screening.screen(event)
+    reads_body = _reads_body(str(event.get("httpMethod", "")), str(event.get("path", "")))
+    screened, refusal = screening.screen(event, reads_body=reads_body)
     if refusal is not None:
         return {
             "statusCode": int(refusal.status),
@@ -217,4 +314,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 def openapi_document() -> dict[str, Any]:
-    return json.loads(app.get_openapi_json_schema(title="orderflow orders API", version="1.0.0"))
+    generated = app.get_openapi_json_schema(
+        title=openapi.TITLE,
+        version=openapi.VERSION,
+        description=openapi.DESCRIPTION,
+        security_schemes=openapi.SECURITY_SCHEMES,
+        security=openapi.SECURITY,
+    )
+    return openapi.finish(json.loads(generated))

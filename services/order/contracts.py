@@ -1,17 +1,86 @@
-"""The HTTP contract of the order API. Clients never send prices."""
+"""The HTTP contract of the order API. Clients never send prices.
+
+Every constraint here is the one the API validates with and the one services/order/openapi.json
+declares: the document is generated from these models (make schemas), never written by hand.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, TypeAdapter
 
-from services.shared.events import NO_CONTROL_CHARACTERS, Address, Customer
+from services.order.domain import ORDER_ID_PATTERN
+from services.order.pricing import PricingRules
+from services.shared.events import NO_CONTROL_CHARACTERS, Address, Currency, Customer, MinorUnits
 
-SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
+SKU_MAX_LENGTH = 32
+SKU_PATTERN = rf"^[A-Z0-9][A-Z0-9-]{{0,{SKU_MAX_LENGTH - 1}}}$"
 MAX_LINES = 100
 MAX_QUANTITY = 1000
 MAX_BODY_BYTES = 32 * 1024
+# The destinations the pricing rules tax: the only ones an order may ship to.
+SUPPORTED_COUNTRIES: tuple[str, ...] = PricingRules.from_file().countries
+
+
+def _supported_country(country: str) -> str:
+    if country not in SUPPORTED_COUNTRIES:
+        raise ValueError(
+            f"we do not deliver to {country[:20]}; we deliver to {', '.join(SUPPORTED_COUNTRIES)}"
+        )
+    return country
+
+
+# The addresses the API takes: dot-atom ASCII local parts, and domains of letters, digits and single
+# hyphens under a top-level domain of letters. Every one of them is an address the events'
+# EmailStr takes (tests/unit/test_openapi_document.py checks it on generated ones), so validating with
+# this pattern is the whole rule, and the document can state it exactly; `format: email` could not
+# (it allows quoted local parts, IP literals and reserved domains, which EmailStr refuses).
+_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = "(?:[A-Za-z0-9]{1,20}-){0,2}[A-Za-z0-9]{1,20}"
+EMAIL_PATTERN = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{1,63}}$"
+EMAIL_MAX_LENGTH = 254
+# Reserved top-level domains (RFC 6761 and its kin) no mail goes to, as email-validator lists them.
+RESERVED_DOMAINS: tuple[str, ...] = tuple(SPECIAL_USE_DOMAIN_NAMES)
+_RESERVED_PATTERN = (
+    r"\.(?:"
+    + "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in name) for name in RESERVED_DOMAINS)
+    + ")$"
+)
+_EMAIL = TypeAdapter(EmailStr)
+
+
+def _deliverable(email: str) -> str:
+    if email.rpartition(".")[2].lower() in RESERVED_DOMAINS:
+        raise ValueError(f"no mail is delivered to a domain under .{email.rpartition('.')[2].lower()}")
+    return str(_EMAIL.validate_python(email))
+
+
+DeliverableEmail = Annotated[
+    str,
+    Field(
+        max_length=EMAIL_MAX_LENGTH,
+        pattern=EMAIL_PATTERN,
+        description="an email address: dot-atom ASCII before the @; after it, a domain of letters, "
+        "digits and single hyphens, under a top-level domain of letters that is not reserved ("
+        + ", ".join(f".{name}" for name in RESERVED_DOMAINS)
+        + ")",
+        json_schema_extra={"not": {"pattern": _RESERVED_PATTERN}},
+    ),
+    AfterValidator(_deliverable),
+]
+
+
+# Validated and declared (as the schema's enum) from the same tuple.
+SupportedCountry = Annotated[
+    str,
+    Field(
+        description="ISO-3166 alpha-2 code of a country we deliver to (the pricing rules' tax table)",
+        json_schema_extra={"enum": list(SUPPORTED_COUNTRIES)},
+    ),
+    AfterValidator(_supported_country),
+]
 
 
 class Request(BaseModel):
@@ -22,8 +91,11 @@ class OrderItem(Request):
     sku: Annotated[
         str,
         Field(
+            min_length=1,
+            max_length=SKU_MAX_LENGTH,
             pattern=SKU_PATTERN,
-            description="a catalog SKU; one that looks valid may still be refused (422) when the "
+            description="a catalog SKU. The catalog changes while the API runs, so no schema can list "
+            "its SKUs: one of this form may still be refused with 422 (naming `items[i].sku`) when the "
             "catalog does not hold it or no longer sells it",
         ),
     ]
@@ -42,10 +114,22 @@ class Payment(Request):
     ]
 
 
+class OrderCustomer(Customer):
+    """The event's customer, with the email addresses narrowed to those the document can state."""
+
+    email: DeliverableEmail
+
+
+class ShippingAddress(Address):
+    """The event's address, with the destinations narrowed to those we deliver to."""
+
+    country: SupportedCountry
+
+
 class CreateOrder(Request):
-    customer: Customer
+    customer: OrderCustomer
     items: Annotated[list[OrderItem], Field(min_length=1, max_length=MAX_LINES)]
-    shipping_address: Address
+    shipping_address: ShippingAddress
     payment: Payment
 
 
@@ -53,18 +137,21 @@ class OrderLine(BaseModel):
     sku: str
     name: str
     quantity: int
-    unit_price: int
-    line_total: int
+    unit_price: MinorUnits
+    line_total: MinorUnits
+
+
+OrderId = Annotated[str, Field(pattern=ORDER_ID_PATTERN)]
 
 
 class OrderCreatedResponse(BaseModel):
-    order_id: str
+    order_id: OrderId
     status: str
-    currency: str
-    subtotal: int
-    tax: int
-    shipping: int
-    total: int
+    currency: Currency
+    subtotal: MinorUnits
+    tax: MinorUnits
+    shipping: MinorUnits
+    total: MinorUnits
     items: list[OrderLine]
 
 
@@ -105,10 +192,27 @@ class OrderView(OrderCreatedResponse):
 
 
 class FieldError(BaseModel):
-    field: str
+    field: str = Field(description="the input that is wrong, e.g. `items[0].sku` or `header.idempotency-key`")
     message: str
 
 
 class ErrorResponse(BaseModel):
+    """Every 4xx and 5xx the API answers (API Gateway's own errors carry only `message`)."""
+
     message: str
-    errors: list[FieldError] = []
+    errors: list[FieldError] = Field(default=[], description="one entry per offending field, if any")
+
+
+# An order the local stack's catalog prices (services/order/catalog.json); documentation only.
+EXAMPLE_ORDER: dict[str, Any] = {
+    "customer": {"id": "cus_42", "email": "ada@example.com", "name": "Ada Lovelace"},
+    "items": [{"sku": "BOOK-001", "quantity": 2}],
+    "shipping_address": {
+        "name": "Ada Lovelace",
+        "line1": "12 St James's Square",
+        "city": "London",
+        "postal_code": "SW1Y 4JH",
+        "country": "GB",
+    },
+    "payment": {"token": "tok_visa"},
+}

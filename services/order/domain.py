@@ -122,6 +122,10 @@ class Deadlines:
         return self.seconds.get(stage, max(self.seconds.values(), default=300))
 
 
+# Every order id new_order_id() makes, and nothing else (the API answers 404 for any other).
+ORDER_ID_PATTERN = r"^ord_[0-9a-f]{32}$"
+
+
 def new_order_id() -> str:
     """128 random bits: unguessable, and URL-safe."""
     return "ord_" + secrets.token_hex(16)

@@ -9,16 +9,21 @@ from typing import Any
 import pytest
 
 from services.order import api
+from services.order.contracts import SUPPORTED_COUNTRIES
+from tests.contract import conformance
 from tests.support import LambdaContext, api_event, load_event
 
 VALID = json.loads(load_event("apigw_post_order.json")["body"])
 
 
 def respond(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The API's answer to `event`, which must be one the OpenAPI document declares."""
     response = api.lambda_handler(event, LambdaContext())
     headers_out = {k: v[0] for k, v in (response.get("multiValueHeaders") or {}).items()}
     headers_out.update(response.get("headers") or {})
-    return int(response["statusCode"]), json.loads(response["body"]), headers_out
+    status, body = int(response["statusCode"]), response["body"]
+    assert conformance.problems(event["httpMethod"], event["path"], status, headers_out, body) == []
+    return status, json.loads(body), headers_out
 
 
 def call(
@@ -326,3 +331,111 @@ def test_an_unknown_path_is_404_listing_the_routes(order_api: None) -> None:
     assert status == 404
     assert "POST /orders" in error["message"]
     assert "GET /orders/{order_id}" in error["message"]
+
+
+# -- the contract: what services/order/openapi.json declares, the API does --------------------
+
+
+@pytest.mark.parametrize("country", SUPPORTED_COUNTRIES)
+def test_every_country_the_document_lists_is_taken(order_api: None, country: str) -> None:
+    assert call("POST", "/orders", with_changes(shipping_address__country=country))[0] == 201
+
+
+@pytest.mark.parametrize("country", ["AA", "ZZ", "JP"])
+def test_a_country_outside_the_list_is_422_on_its_field(order_api: None, country: str) -> None:
+    assert country not in SUPPORTED_COUNTRIES
+    status, error, _ = call("POST", "/orders", with_changes(shipping_address__country=country))
+    assert status == 422
+    assert [e["field"] for e in error["errors"]] == ["shipping_address.country"]
+
+
+@pytest.mark.parametrize(
+    "order_id",
+    ["ord_x", "ORD_" + "a" * 32, "ord_" + "A" * 32, "ord_" + "a" * 33, "x" * 3000, "a\\b", "ord_%00"],
+    ids=["short", "upper-prefix", "upper-hex", "long", "3000-chars", "backslash", "percent"],
+)
+def test_an_id_of_another_form_is_404(order_api: None, order_id: str) -> None:
+    status, error, _ = call("GET", f"/orders/{order_id}")
+    assert status == 404
+    assert error["errors"] == []
+
+
+def test_the_api_serves_its_committed_document(order_api: None) -> None:
+    response = api.lambda_handler(api_event("GET", "/openapi.json"), LambdaContext())
+    assert response["statusCode"] == 200
+    assert response["body"] == conformance.DOCUMENT.read_text()
+    status, error, headers = call("POST", "/openapi.json", {})
+    assert (status, headers["Allow"]) == (405, "GET")
+    assert "POST" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "APPLICATION/JSON", "application/json; charset=UTF-8", None]
+)
+def test_json_is_taken_whatever_the_case_and_without_a_content_type(
+    order_api: None, content_type: str | None
+) -> None:
+    event = api_event("POST", "/orders", VALID)
+    for headers in (event["headers"], event["multiValueHeaders"]):
+        for name in [name for name in headers if name.lower() == "content-type"]:
+            del headers[name]
+    if content_type is not None:
+        event["headers"]["Content-Type"] = content_type
+        event["multiValueHeaders"]["Content-Type"] = [content_type]
+    assert respond(event)[0] == 201
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data",  # without a boundary: Powertools' parser raised (502)
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "application/json; charset=latin-1",
+        "application/jsonx",
+        "",
+    ],
+)
+def test_a_body_of_another_media_type_is_415(order_api: None, content_type: str) -> None:
+    status, error, _ = call("POST", "/orders", VALID, {"Content-Type": content_type})
+    assert status == 415
+    assert "application/json" in error["message"]
+
+
+def test_the_media_type_of_a_body_nothing_reads_is_not_judged(order_api: None) -> None:
+    assert call("PUT", "/orders", "x", {"Content-Type": "text/plain"})[0] == 405
+    assert call("GET", "/orders/ord_x", "x", {"Content-Type": "text/plain"})[0] == 404
+
+
+@pytest.mark.parametrize(("raw", "quantity"), [("2.0", 2), ("2e0", 2), ("1.0E1", 10)])
+def test_a_number_with_a_zero_fraction_is_the_integer_it_equals(
+    order_api: None, raw: str, quantity: int
+) -> None:
+    status, created, _ = call(
+        "POST", "/orders", json.dumps(VALID).replace('"quantity": 2', f'"quantity": {raw}')
+    )
+    assert status == 201
+    assert created["items"][0]["quantity"] == quantity
+
+
+@pytest.mark.parametrize("raw", ["2.5", "1e400", "1e40"])
+def test_a_fraction_or_an_enormous_number_is_422_on_its_field(order_api: None, raw: str) -> None:
+    status, error, _ = call(
+        "POST", "/orders", json.dumps(VALID).replace('"quantity": 2', f'"quantity": {raw}')
+    )
+    assert status == 422
+    assert [e["field"] for e in error["errors"]] == ["items[0].quantity"]
+
+
+def test_a_key_still_in_flight_is_409_with_retry_after(
+    order_api: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.order.service import KeyInFlight
+
+    def in_flight(*_: Any, **__: Any) -> Any:
+        raise KeyInFlight
+
+    monkeypatch.setattr(api, "place_order", in_flight)
+    status, error, headers = call("POST", "/orders", VALID, {"Idempotency-Key": "k"})
+    assert (status, headers["Retry-After"]) == (409, "1")
+    assert "still being processed" in error["message"]
