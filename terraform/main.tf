@@ -151,9 +151,10 @@ module "service" {
       EMAIL_CONFIGURATION_SET = module.email.configuration_set_name
     } : {},
     {
-      POWERTOOLS_SERVICE_NAME      = each.key
-      POWERTOOLS_LOG_LEVEL         = var.log_level
-      POWERTOOLS_METRICS_NAMESPACE = var.project
+      POWERTOOLS_SERVICE_NAME       = each.key
+      POWERTOOLS_LOG_LEVEL          = var.log_level
+      POWERTOOLS_LOGGER_SAMPLE_RATE = tostring(var.log_sample_rate)
+      POWERTOOLS_METRICS_NAMESPACE  = var.project
     },
   )
 
