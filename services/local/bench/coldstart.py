@@ -19,6 +19,8 @@ from services.shared.topology import Function, load_topology
 # What each function runs on its first invocation (module, callable).
 FIRST_INVOCATION = {
     "order-api": ("services.order.bootstrap", "api"),
+    "relay": ("services.order.bootstrap", "relay"),
+    "sweeper": ("services.order.bootstrap", "sweeper"),
     "order-status": ("services.order.bootstrap", "projector"),
     "invoice": ("services.invoice.bootstrap", "build"),
     "billing": ("services.billing.bootstrap", "build"),

@@ -37,7 +37,9 @@ if _PATH:
     def _params(params, context, **_):
         context["bench_params"] = params
 
-    def _request(params, context, **_):
+    def _request(params, model, context, **_):
+        if model.name in _WRITES and model.service_model.service_name == "dynamodb":
+            context["bench_before"] = _items(model.name, context.get("bench_params", {}))
         body = params.get("body") or b""
         if isinstance(body, dict):
             body = urlencode(body, doseq=True)
@@ -50,6 +52,9 @@ if _PATH:
         if service == "dynamodb":
             line["params"] = context.get("bench_params", {})
             line["response"] = {k: parsed[k] for k in ("Item", "Items", "Responses") if k in parsed}
+            if model.name in _WRITES:
+                line["before"] = context.get("bench_before", [])
+                line["after"] = _items(model.name, line["params"])
         data = (json.dumps(line, default=str) + "\\n").encode()
         fd = os.open(_PATH, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -58,6 +63,34 @@ if _PATH:
             os.close(fd)
 
     _create_client = botocore.session.Session.create_client
+    _WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}
+    _reader, _key_names = [], {}
+
+    def _read(table, key):
+        # A client of its own, made without the hooks: these reads are the bench's, not the function's.
+        if not _reader:
+            _reader.append(_create_client(botocore.session.get_session(), "dynamodb"))
+        if table not in _key_names:
+            schema = _reader[0].describe_table(TableName=table)["Table"]["KeySchema"]
+            _key_names[table] = [k["AttributeName"] for k in schema]
+        if "key" not in key:
+            key = {"key": {n: key["item"][n] for n in _key_names[table]}}
+        item = _reader[0].get_item(TableName=table, Key=key["key"], ConsistentRead=True).get("Item")
+        return {"table": table, "key": key["key"], "item": item}
+
+    def _items(operation, params):
+        # Each item the call writes, as it is now (None: absent); read before and after the call.
+        if operation == "TransactWriteItems":
+            entries = [
+                spec for e in params["TransactItems"] for kind, spec in e.items() if kind != "ConditionCheck"
+            ]
+        else:
+            entries = [params]
+        return [
+            _read(e["TableName"], {"key": e["Key"]} if "Key" in e else {"item": e["Item"]})
+            for e in entries
+            if "Key" in e or "Item" in e
+        ]
 
     def create_client(self, *args, **kwargs):
         client = _create_client(self, *args, **kwargs)
@@ -102,6 +135,7 @@ class Invocations:
     def __init__(self) -> None:
         self.log: list[Invocation] = []
         self._finished: dict[str, float] = {}
+        self._recorded: dict[tuple[str, str], float] = {}  # (order, status) -> first recorded
         self._changed = threading.Condition()
 
     def attach(self, stack: LocalStack) -> None:
@@ -115,7 +149,10 @@ class Invocations:
             with self._changed:
                 self.log.append(
                     Invocation(
-                        name, tuple(len(r["body"].encode()) for r in records), result.duration_ms, result.ok
+                        name,
+                        tuple(len(r["body"].encode()) for r in records if "body" in r),  # SQS only
+                        result.duration_ms,
+                        result.ok,
                     )
                 )
                 if name == "order-status" and result.ok:
@@ -127,10 +164,20 @@ class Invocations:
 
     def _note_terminal(self, records: list[dict[str, Any]], payload: dict[str, Any]) -> None:
         failed = {f["itemIdentifier"] for f in payload.get("batchItemFailures", [])}
+        now = time.monotonic()
         for record in records:
             body = json.loads(record["body"])
-            if record["messageId"] not in failed and body.get("status") in FINAL_STATUSES:
-                self._finished.setdefault(body["order_id"], time.monotonic())
+            if record["messageId"] in failed:
+                continue
+            self._recorded.setdefault((body["order_id"], body.get("status", "")), now)
+            if body.get("status") in FINAL_STATUSES:
+                self._finished.setdefault(body["order_id"], now)
+
+    def wait_status(self, order_id: str, status: str, timeout: float) -> float | None:
+        """The monotonic time the order's `status` was recorded (None: not in time)."""
+        with self._changed:
+            self._changed.wait_for(lambda: (order_id, status) in self._recorded, timeout)
+            return self._recorded.get((order_id, status))
 
     def wait_terminal(self, order_id: str, timeout: float) -> float | None:
         """The monotonic time the order's terminal status was recorded (None: not in time)."""

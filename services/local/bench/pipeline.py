@@ -77,3 +77,23 @@ def run_pipeline(
             "share_of_machine_capacity": round(meter.cpu_seconds / (wall * (os.cpu_count() or 1)), 3),
         },
     }
+
+
+def sequential_latency(stack: LocalStack, invocations: Invocations, orders: int) -> dict[str, Any]:
+    """POST → SHIPPED recorded, one order at a time (each left to finish before the next)."""
+    shipped_s: list[float] = []
+    for _ in range(orders):
+        started = time.monotonic()
+        order_id = place(stack.api_url)
+        shipped = invocations.wait_status(order_id, "SHIPPED", TERMINAL_DEADLINE)
+        if shipped is None:
+            raise RuntimeError(f"order {order_id} did not reach SHIPPED in {TERMINAL_DEADLINE} s")
+        shipped_s.append(shipped - started)
+        invocations.wait_terminal(order_id, TERMINAL_DEADLINE)  # its capture too, before the next
+    return {
+        "orders": orders,
+        "to_shipped_ms": {
+            "p50": round(percentile(shipped_s, 50) * 1000, 1),
+            "p99": round(percentile(shipped_s, 99) * 1000, 1),
+        },
+    }

@@ -141,3 +141,70 @@ def pipeline(p: dict[str, Any]) -> str:
         ("emulator share of machine capacity", f"{e['share_of_machine_capacity']:.1%}"),
     ]
     return table(("pipeline", "value"), rows)
+
+
+def versus_floor(versus: dict[str, Any]) -> str:
+    out = []
+    for level in ("low", "high"):
+        names = list(versus)
+        units = list(next(iter(versus.values()))[level]["units"])
+        rows: list[list[Any]] = []
+        for unit in units:
+            row: list[Any] = [UNIT_LABELS[unit]]
+            for n in names:
+                u = versus[n][level]["units"][unit]
+                row.append(f"{_fmt(u['actual'])} / {_fmt(u['floor'])} = {_ratio(u['ratio'])}")
+            rows.append(row)
+        for ses in ("without_ses", "with_ses"):
+            row = [f"= USD per million orders {ses.replace('_', ' ')}"]
+            for n in names:
+                t = versus[n][level]["total_per_million_orders"][ses]
+                row.append(f"{t['actual_usd']:,.2f} / {t['floor_usd']:,.2f} = {_ratio(t['ratio'])}")
+            rows.append(row)
+        batches = "one message per batch" if level == "low" else "full batches"
+        out.append(table([f"{level} traffic ({batches}): actual / floor", *names], rows))
+    causes = sorted({c for v in versus.values() for side in v["write_units_by_cause"].values() for c in side})
+    rows = [
+        [cause]
+        + [
+            f"{_fmt(float(v['write_units_by_cause']['actual'].get(cause, 0)))} / "
+            f"{_fmt(float(v['write_units_by_cause']['floor'].get(cause, 0)))}"
+            for v in versus.values()
+        ]
+        for cause in causes
+    ]
+    out.append(table(["DynamoDB write units by cause: actual / floor", *versus], rows))
+    return "\n\n".join(out)
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def latency(figures: dict[str, Any]) -> str:
+    t = figures["to_shipped_ms"]
+    return table(
+        ("sequential", "value"),
+        [("orders", figures["orders"]), ("POST → SHIPPED p50 / p99 ms", f"{t['p50']} / {t['p99']}")],
+    )
+
+
+def goals(rows: list[dict[str, Any]]) -> str:
+    marks = {True: "met", False: "MISSED", None: "not measured"}
+    return table(
+        ("goal", "value", "limit", ""),
+        [(g["name"], "-" if g["value"] is None else g["value"], g["limit"], marks[g["met"]]) for g in rows],
+    )
+
+
+def images(results: dict[str, Any]) -> str:
+    if "skipped" in results:
+        return f"skipped: {results['skipped']}"
+    rows = [
+        (name, "-", "-", "-", r["skipped"])
+        if "skipped" in r
+        else (name, r["first_response_ms"], r["hello_world_ms"], r["ratio"], f"{r['bytes'] / 1e6:,.1f} MB")
+        for name, r in results["images"].items()
+    ]
+    rows.append(("(base)", "-", "-", "-", f"{results['base_bytes'] / 1e6:,.1f} MB"))
+    return table(("image", "first response ms", "hello-world ms", "ratio", "size"), rows)

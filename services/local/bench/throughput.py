@@ -21,6 +21,7 @@ from typing import Any
 from services.local.emulator.provision import Stack, provision
 from services.local.gateway.http import proxy_event
 from services.local.settings import DUMMY_CREDENTIALS
+from services.local.sources.dynamodb_streams import lambda_record
 from services.local.sources.sqs import sqs_record
 from services.local.tools.scenarios import order_body
 from services.shared.topology import Function, load_topology
@@ -45,6 +46,7 @@ class Context:
 def _use_function(stack: Stack, function: Function) -> Any:
     """Give this process the function's environment; return its handler module, wiring reset."""
     os.environ.update(stack.environment(function))
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the figures, not a line per order
     module = importlib.import_module(function.handler.rsplit(".", 1)[0])
     if hasattr(module, "consumer"):
         module.consumer.reset()
@@ -54,7 +56,8 @@ def _use_function(stack: Stack, function: Function) -> Any:
 
 
 def _drain(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+    receive = {"MaxNumberOfMessages": 10, "MessageAttributeNames": ["All"], "AttributeNames": ["All"]}
+    while messages := sqs.receive_message(QueueUrl=queue_url, **receive).get("Messages", []):
         for message in messages:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             yield message
@@ -87,14 +90,36 @@ def _api(stack: Stack, orders: int) -> dict[str, Any]:
     }
 
 
-def _consumer(stack: Stack, sqs: Any, function: Function) -> dict[str, Any]:
-    assert function.consumes is not None
+def _stream_records(streams: Any, stream_arn: str) -> list[dict[str, Any]]:
+    """Every record on the table's stream that carries an outbox entry (the relay's filter)."""
+    records = []
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records += [lambda_record(r, stream_arn) for r in page["Records"]]
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    return [r for r in records if "outbox" in r["dynamodb"].get("NewImage", {})]
+
+
+def _relay(stack: Stack, streams: Any) -> dict[str, Any]:
+    """The relay over the orders the API stored: it publishes their ORDER_CREATED to the topic,
+    which feeds the consumers' queues."""
+    function = load_topology().function("relay")
+    assert function.stream is not None
     module = _use_function(stack, function)
-    records = [
-        sqs_record(m, stack.queue_arns[function.name]) for m in _drain(sqs, stack.queue_urls[function.name])
-    ]
-    size = function.consumes.batch_size
+    records = _stream_records(streams, stack.stream_arns[function.stream.table])
+    return _timed_batches(module, function, records, function.stream.batch_size)
+
+
+def _timed_batches(
+    module: Any, function: Function, records: list[dict[str, Any]], size: int
+) -> dict[str, Any]:
     batches = [records[i : i + size] for i in range(0, len(records), size)]
+    if not batches:
+        raise RuntimeError(f"{function.name}: nothing to process (did the previous step publish?)")
     module.lambda_handler({"Records": batches[0]}, Context(function.name, function.memory_mb))  # init
     failed = 0
     started = time.perf_counter()
@@ -108,8 +133,17 @@ def _consumer(stack: Stack, sqs: Any, function: Function) -> dict[str, Any]:
         "batch_size": size,
         "failed": failed,
         "seconds": round(elapsed, 3),
-        "per_second": round(timed / elapsed, 1),
+        "per_second": round(timed / max(elapsed, 1e-9), 1),
     }
+
+
+def _consumer(stack: Stack, sqs: Any, function: Function) -> dict[str, Any]:
+    assert function.consumes is not None
+    module = _use_function(stack, function)
+    records = [
+        sqs_record(m, stack.queue_arns[function.name]) for m in _drain(sqs, stack.queue_urls[function.name])
+    ]
+    return _timed_batches(module, function, records, function.consumes.batch_size)
 
 
 def measure_handlers(orders: int) -> dict[str, Any]:
@@ -125,7 +159,10 @@ def measure_handlers(orders: int) -> dict[str, Any]:
         with mock_aws():
             clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses")}
             stack = provision(clients)
-            results = {"order-api": _api(stack, orders)}
+            results = {
+                "order-api": _api(stack, orders),
+                "relay": _relay(stack, boto3.client("dynamodbstreams")),
+            }
             for name in CONSUMER_ORDER:
                 results[name] = _consumer(stack, clients["sqs"], topology.function(name))
             return results

@@ -93,3 +93,68 @@ def dynamodb_units(
         sizes = [item_size(r.get("Item")) for r in response.get("Responses", [])]
         return 0, sum(_reads(s, True, transactional=True) for s in sizes)
     return 0, 0  # control-plane calls (DescribeTable, ...) are not billed per request
+
+
+# Who a write is for, by the table's logical name and the function making it.
+SIMULATED = frozenset({"payment-provider", "carrier"})  # stand-ins for the provider and the carrier
+CAUSE_BY_TABLE = {"request-keys": "idempotency", "notifications": "idempotency"}
+CAUSE_ON_ORDERS = {"order-api": "domain", "relay": "outbox", "order-status": "projection"}
+
+
+def write_cause(function: str, table: str) -> str:
+    """domain | outbox | idempotency | projection | index | simulated (index: see `index_writes`)."""
+    if table in SIMULATED:
+        return "simulated"
+    if table == "orders":
+        return CAUSE_ON_ORDERS.get(function, "index")  # the sweeper only moves due entries
+    return CAUSE_BY_TABLE.get(table, "domain")
+
+
+def _written_units(before: dict[str, Any] | None, after: dict[str, Any] | None, failed: bool) -> int:
+    """Write units of one item's write: the larger of its size before and after (AWS's rule for
+    PutItem and UpdateItem; a delete is its size before); a failed condition still costs the
+    existing item's size, at least one unit."""
+    size = item_size(before) if failed else max(item_size(before), item_size(after))
+    return max(1, math.ceil(size / WRITE_UNIT))
+
+
+def index_writes(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, keys: list[tuple[str, str]]
+) -> int:
+    """Write units a KEYS_ONLY index spends: a put when the item gains an entry, a delete when it
+    loses one, both when the entry's key changes, nothing otherwise."""
+    units = 0
+    for hash_key, range_key in keys:
+        old, new = (
+            (i[hash_key], i[range_key]) if i and hash_key in i and range_key in i else None
+            for i in (before, after)
+        )
+        if old != new:
+            units += (old is not None) + (new is not None)
+    return units
+
+
+def metered_writes(
+    call: dict[str, Any],
+    function: str,
+    logical: Callable[[str], str],
+    indexes: Callable[[str], list[tuple[str, str]]],
+) -> dict[str, float]:
+    """Write units one recorded write call of `function` spent, by cause ("transaction": the
+    second half of a transactional write's price)."""
+    failed = bool(call["error"])
+    transactional = call["operation"] == "TransactWriteItems"
+    spent: dict[str, float] = {}
+    for before, after in zip(call["before"], call["after"], strict=True):
+        table = logical(before["table"])
+        cause = write_cause(function, table)
+        units = _written_units(before["item"], after["item"], failed)
+        spent[cause] = spent.get(cause, 0) + units
+        if transactional:
+            half = "simulated" if cause == "simulated" else "transaction"
+            spent[half] = spent.get(half, 0) + units
+        if not failed and cause != "simulated":
+            moved = index_writes(before["item"], after["item"], indexes(table))
+            if moved:
+                spent["index"] = spent.get("index", 0) + moved
+    return spent
