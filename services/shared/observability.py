@@ -9,9 +9,10 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import LogRecord
 
 # Keys Powertools adds to every line that CloudWatch already knows: each function has a log
-# group of its own, and the platform's REPORT line states memory. They were a quarter of the
+# group of its own, the platform's REPORT line states memory, the sampling rate is the
+# function's configuration. They were a quarter of the
 # bytes ingested per order (logs are billed per GB ingested).
-REDUNDANT_KEYS = frozenset({"function_arn", "function_name", "function_memory_size"})
+REDUNDANT_KEYS = frozenset({"function_arn", "function_name", "function_memory_size", "sampling_rate"})
 
 
 class LeanFormatter(LambdaPowertoolsFormatter):
