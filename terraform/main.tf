@@ -150,6 +150,7 @@ module "service" {
       EMAIL_SENDER            = var.email_sender
       EMAIL_CONFIGURATION_SET = module.email.configuration_set_name
     } : {},
+    each.key == "invoice" ? { INVOICE_SERIES = tostring(var.invoice_series) } : {},
     {
       POWERTOOLS_SERVICE_NAME       = each.key
       POWERTOOLS_LOG_LEVEL          = var.log_level

@@ -64,6 +64,17 @@ variable "log_level" {
   }
 }
 
+variable "invoice_series" {
+  description = "How many gapless invoice series (A, B, ...) invoices are spread over, by a stable hash of the order id. One series' counter item takes about 500 invoices/s (one partition's 1,000 write units/s, 2 per transactional write); each series adds as much. Raising it is safe: an order's invoice, once issued, keeps its number."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.invoice_series >= 1 && var.invoice_series <= 26 && floor(var.invoice_series) == var.invoice_series
+    error_message = "invoice_series must be a whole number from 1 to 26."
+  }
+}
+
 variable "log_sample_rate" {
   description = "POWERTOOLS_LOGGER_SAMPLE_RATE of every function: the share of invocations logged at DEBUG whatever log_level says (0 to 1; e.g. 0.01)."
   type        = number

@@ -25,6 +25,7 @@ class Resources:
     metrics_namespace: str = METRICS_NAMESPACE
     log_level: str = "INFO"
     log_sample_rate: float = 0.0  # share of invocations logged at DEBUG whatever the level
+    invoice_series: int = 1  # gapless invoice series the invoice function spreads orders over
 
 
 def function_environment(function: Function, resources: Resources) -> dict[str, str]:
@@ -35,6 +36,8 @@ def function_environment(function: Function, resources: Resources) -> dict[str, 
         env["EMAIL_SENDER"] = resources.email_sender
         if resources.configuration_set:
             env["EMAIL_CONFIGURATION_SET"] = resources.configuration_set
+    if function.name == "invoice":
+        env["INVOICE_SERIES"] = str(resources.invoice_series)
     env["POWERTOOLS_SERVICE_NAME"] = function.name
     env["POWERTOOLS_LOG_LEVEL"] = resources.log_level
     env["POWERTOOLS_LOGGER_SAMPLE_RATE"] = f"{resources.log_sample_rate:g}"
