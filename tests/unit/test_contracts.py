@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +20,8 @@ from services.shared import schemas
 from services.shared.events import EVENT_TYPES, Status, event_id_for, parse_event
 from services.shared.topology import load_topology
 from tests.support import body_of, load_event
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TOPOLOGY = load_topology()
 
@@ -91,6 +96,34 @@ def test_sample_events_parse_to_their_type(status: Status) -> None:
     event = parse_event(json.dumps(body_of(f"sqs_{status.value.lower()}.json")))
     assert type(event) is EVENT_TYPES[status]
     assert event.event_id == event_id_for(event.order_id, status)
+
+
+@pytest.mark.parametrize("status", [None, "NO_SUCH_STATUS", 7])
+def test_a_body_without_a_known_status_is_refused_by_its_discriminator(status: Any) -> None:
+    body = body_of("sqs_shipped.json")
+    body["status"] = status
+    with pytest.raises(ValidationError) as refused:
+        parse_event(json.dumps(body))
+    assert refused.value.errors()[0]["type"] in ("union_tag_invalid", "union_tag_not_found")
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", '"a string"'])
+def test_a_body_that_is_no_object_is_a_validation_error(body: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_event(body)
+
+
+def test_a_consumer_builds_only_the_event_types_it_meets() -> None:
+    """Models build on first use (defer_build): parsing a SHIPPED event leaves the others unbuilt."""
+    probe = (
+        "import json, sys; from pydantic._internal._mock_val_ser import MockValSer\n"
+        "from services.shared import events\n"
+        f"events.parse_event(json.dumps({body_of('sqs_shipped.json')!r}))\n"
+        "print(json.dumps(sorted(s.value for s, m in events.EVENT_TYPES.items()"
+        " if not isinstance(m.__pydantic_validator__, MockValSer))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert json.loads(done.stdout) == ["SHIPPED"]
 
 
 def test_envelope_rejects_a_payload_of_another_status() -> None:
