@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -14,18 +14,21 @@ from services.order.pricing import Product
 from services.order.service import KeyInFlight, KeyReused, RequestKey, VersionConflict
 from services.shared import dynamo
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
 
 class CatalogUnavailable(RuntimeError):
     """DynamoDB kept returning unprocessed keys: a transient fault."""
 
 
 class DynamoCatalog:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 
     def products(self, skus: set[str]) -> dict[str, Product]:
-        keys = [{"sku": {"S": sku}} for sku in sorted(skus)]
+        keys: list[Mapping[str, Any]] = [{"sku": {"S": sku}} for sku in sorted(skus)]
         found: dict[str, Product] = {}
         for _ in range(5):
             if not keys:
@@ -39,8 +42,8 @@ class DynamoCatalog:
                     unit_price=int(raw["unit_price"]),
                     active=bool(raw.get("active", True)),
                 )
-            unprocessed = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-            keys = unprocessed + keys[100:]
+            unprocessed = (response.get("UnprocessedKeys") or {}).get(self._table)
+            keys = [*(unprocessed["Keys"] if unprocessed else []), *keys[100:]]
         else:
             if keys:
                 raise CatalogUnavailable(f"{len(keys)} catalog keys left unprocessed")
@@ -52,7 +55,7 @@ class DynamoCatalog:
 
 class DynamoOrders:
     def __init__(
-        self, client: Any, table: str, *, keys_table: str | None = None, due_index: str = "due"
+        self, client: DynamoDBClient, table: str, *, keys_table: str | None = None, due_index: str = "due"
     ) -> None:
         self._client = client
         self._table = table
