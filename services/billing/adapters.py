@@ -4,12 +4,15 @@ the order (the only attribute of the orders table billing may read)."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from services.billing.domain import Payment, PaymentState
 from services.shared import dynamo
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
 def _payment(item: dict[str, Any]) -> Payment:
@@ -31,7 +34,7 @@ def _payment(item: dict[str, Any]) -> Payment:
 
 
 class DynamoPayments:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 
@@ -93,7 +96,7 @@ class DynamoPayments:
 class DynamoPaymentTokens:
     """Reads one attribute of an order: billing's IAM policy allows it no other."""
 
-    def __init__(self, client: Any, orders_table: str) -> None:
+    def __init__(self, client: DynamoDBClient, orders_table: str) -> None:
         self._client = client
         self._table = orders_table
 

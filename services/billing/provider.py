@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -35,6 +35,9 @@ from services.billing.domain import (
 )
 from services.shared import dynamo
 from services.shared.simulation import FaultDice
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 APPROVED_TOKENS = frozenset({"tok_visa", "tok_mastercard", "tok_amex"})
 DECLINED_TOKENS = {
@@ -52,7 +55,7 @@ def reference(prefix: str, idempotency_key: str) -> str:
 class SimulatedPaymentProvider:
     def __init__(
         self,
-        client: Any,
+        client: DynamoDBClient,
         table: str,
         *,
         authorization_ttl_seconds: int = DEFAULT_AUTHORIZATION_TTL_SECONDS,

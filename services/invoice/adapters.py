@@ -9,7 +9,7 @@ same order therefore never spends a number.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -17,13 +17,17 @@ from services.invoice.domain import Invoice, counter_key, invoice_number, series
 from services.shared import dynamo
 from services.shared.events import Amounts, Customer
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef
+
 
 class SequenceContention(RuntimeError):
     """Too many concurrent issuers: transient, the message is retried."""
 
 
 class DynamoInvoices:
-    def __init__(self, client: Any, table: str, *, series: int = 1, attempts: int = 20) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, *, series: int = 1, attempts: int = 20) -> None:
         self._client = client
         self._table = table
         self._series = series
@@ -58,25 +62,19 @@ class DynamoInvoices:
                 amounts=amounts,
                 issued_at=issued_at,
             )
-            counter_condition = (
-                {"ConditionExpression": "attribute_not_exists(pk)"}
-                if current == 0
-                else {
-                    "ConditionExpression": "#v = :current",
-                    "ExpressionAttributeNames": {"#v": "value"},
-                    "ExpressionAttributeValues": {":current": {"N": str(current)}},
-                }
-            )
+            counter_put: PutTypeDef = {
+                "TableName": self._table,
+                "Item": dynamo.to_item({"pk": counter, "value": current + 1}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+            if current:
+                counter_put["ConditionExpression"] = "#v = :current"
+                counter_put["ExpressionAttributeNames"] = {"#v": "value"}
+                counter_put["ExpressionAttributeValues"] = {":current": {"N": str(current)}}
             try:
                 self._client.transact_write_items(
                     TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self._table,
-                                "Item": dynamo.to_item({"pk": counter, "value": current + 1}),
-                                **counter_condition,
-                            }
-                        },
+                        {"Put": counter_put},
                         {
                             "Put": {
                                 "TableName": self._table,

@@ -27,6 +27,9 @@ class Invoked:
     error_type: str | None = None
     error_message: str | None = None
     pid: int | None = None
+    # What went in and what came back (the bench reads the batch and its batchItemFailures).
+    event: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    payload: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,21 @@
-"""DynamoDB implementations of the order service's ports, and the mapping between the domain
-`Order` and its stored item (also used to read the stream's NEW_IMAGE)."""
+"""DynamoDB implementations of the order service's ports (the stored item's mapping is items.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from services.order.domain import (
-    DUE_SHARDS,
-    FLAGGED_SHARD,
-    Attention,
-    Order,
-    Payment,
-    PaymentState,
-    Step,
-    due_shard,
-    epoch,
-)
-from services.order.pricing import PricedLine, Product, Quote
+from services.order.domain import DUE_SHARDS, Order
+from services.order.items import mutable_attributes, order_from_item, order_item
+from services.order.pricing import Product
 from services.order.service import KeyInFlight, KeyReused, RequestKey, VersionConflict
 from services.shared import dynamo
-from services.shared.events import Address, Customer
 
-DETAILS = ("invoice_number", "tracking_number", "carrier", "failure_reason")
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
 class CatalogUnavailable(RuntimeError):
@@ -33,12 +23,12 @@ class CatalogUnavailable(RuntimeError):
 
 
 class DynamoCatalog:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 
     def products(self, skus: set[str]) -> dict[str, Product]:
-        keys = [{"sku": {"S": sku}} for sku in sorted(skus)]
+        keys: list[Mapping[str, Any]] = [{"sku": {"S": sku}} for sku in sorted(skus)]
         found: dict[str, Product] = {}
         for _ in range(5):
             if not keys:
@@ -52,129 +42,12 @@ class DynamoCatalog:
                     unit_price=int(raw["unit_price"]),
                     active=bool(raw.get("active", True)),
                 )
-            unprocessed = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-            keys = unprocessed + keys[100:]
+            unprocessed = (response.get("UnprocessedKeys") or {}).get(self._table)
+            keys = [*(unprocessed["Keys"] if unprocessed else []), *keys[100:]]
         else:
             if keys:
                 raise CatalogUnavailable(f"{len(keys)} catalog keys left unprocessed")
         return found
-
-
-# -- the stored item ---------------------------------------------------------------------
-
-
-def _schedule(order: Order) -> dict[str, Any]:
-    """The sparse index's key: due orders by shard, flagged ones in their own partition."""
-    if order.due_at is not None:
-        return {"due_shard": due_shard(order.order_id), "due_at": order.due_at}
-    if order.attention is not None:
-        return {"due_shard": FLAGGED_SHARD, "due_at": epoch(order.attention.at)}
-    return {}
-
-
-def _payment_item(payment: Payment | None) -> dict[str, Any] | None:
-    if payment is None:
-        return None
-    return {
-        "state": payment.state.value,
-        "amount": payment.amount,
-        "currency": payment.currency,
-        "reference": payment.reference,
-        "capture_reference": payment.capture_reference,
-        "void_reference": payment.void_reference,
-        "failure_reason": payment.failure_reason,
-    }
-
-
-def _mutable(order: Order) -> dict[str, Any]:
-    """Every attribute that changes after the order is placed (the outbox aside), None = absent."""
-    return {
-        "status": order.status,
-        "timeline": {s: {"at": step.at, "event_id": step.event_id} for s, step in order.timeline.items()},
-        **{name: order.details.get(name) for name in DETAILS},
-        "payment": _payment_item(order.payment),
-        "payment_token": order.payment_token,
-        "nudged": order.nudged,
-        "attention": None
-        if order.attention is None
-        else {"reason": order.attention.reason, "at": order.attention.at},
-        "due_shard": None,
-        "due_at": None,
-        **_schedule(order),
-    }
-
-
-def order_item(order: Order) -> dict[str, Any]:
-    quote = order.quote
-    return {
-        "order_id": order.order_id,
-        "version": order.version,
-        "created_at": order.created_at,
-        "correlation_id": order.correlation_id,
-        "customer": order.customer.model_dump(mode="json"),
-        "shipping_address": order.shipping_address.model_dump(mode="json"),
-        "currency": quote.currency,
-        "subtotal": quote.subtotal,
-        "tax": quote.tax,
-        "shipping": quote.shipping,
-        "total": quote.total,
-        "items": [
-            {
-                "sku": line.sku,
-                "name": line.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "line_total": line.line_total,
-            }
-            for line in quote.lines
-        ],
-        "outbox": order.outbox,
-        **_mutable(order),
-    }
-
-
-def order_from_item(item: dict[str, Any]) -> Order:
-    """The domain order from a stored item (plain values, as dynamo.from_item returns them)."""
-    payment = item.get("payment")
-    attention = item.get("attention")
-    flagged = item.get("due_shard") == FLAGGED_SHARD
-    return Order(
-        order_id=item["order_id"],
-        created_at=item["created_at"],
-        correlation_id=item["correlation_id"],
-        customer=Customer.model_validate(item["customer"]),
-        shipping_address=Address.model_validate(item["shipping_address"]),
-        quote=Quote(
-            currency=item["currency"],
-            lines=tuple(
-                PricedLine(line["sku"], line["name"], int(line["quantity"]), int(line["unit_price"]))
-                for line in item["items"]
-            ),
-            subtotal=int(item["subtotal"]),
-            tax=int(item["tax"]),
-            shipping=int(item["shipping"]),
-        ),
-        status=item["status"],
-        timeline={s: Step(e["at"], e["event_id"]) for s, e in item.get("timeline", {}).items()},
-        details={name: item[name] for name in DETAILS if item.get(name) is not None},
-        payment=None
-        if payment is None
-        else Payment(
-            state=PaymentState(payment["state"]),
-            amount=int(payment["amount"]),
-            currency=payment["currency"],
-            reference=payment.get("reference"),
-            capture_reference=payment.get("capture_reference"),
-            void_reference=payment.get("void_reference"),
-            failure_reason=payment.get("failure_reason"),
-        ),
-        payment_token=item.get("payment_token"),
-        outbox=item.get("outbox"),
-        due_at=None if flagged or item.get("due_at") is None else int(item["due_at"]),
-        nudged=item.get("nudged"),
-        attention=None if attention is None else Attention(attention["reason"], attention["at"]),
-        version=int(item.get("version", 0)),
-    )
 
 
 # -- the table ----------------------------------------------------------------------------
@@ -182,7 +55,7 @@ def order_from_item(item: dict[str, Any]) -> Order:
 
 class DynamoOrders:
     def __init__(
-        self, client: Any, table: str, *, keys_table: str | None = None, due_index: str = "due"
+        self, client: DynamoDBClient, table: str, *, keys_table: str | None = None, due_index: str = "due"
     ) -> None:
         self._client = client
         self._table = table
@@ -254,7 +127,7 @@ class DynamoOrders:
         return None if item is None else order_from_item(item)
 
     def save(self, order: Order, *, expected_version: int) -> None:
-        values = {**_mutable(order), "version": expected_version + 1}
+        values = {**mutable_attributes(order), "version": expected_version + 1}
         sets = {name: value for name, value in values.items() if value is not None}
         removes = [name for name, value in values.items() if value is None]
         names = {f"#a{i}": name for i, name in enumerate([*sets, *removes])}

@@ -1,4 +1,4 @@
-"""Entrypoint: the HTTP API (API Gateway REST proxy). One map from errors to HTTP."""
+"""Entrypoint: the HTTP API (API Gateway REST proxy). The routes; errors map to HTTP in responses.py."""
 
 from __future__ import annotations
 
@@ -9,30 +9,21 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
-from services.order import bootstrap, openapi, screening
-from services.order.adapters import CatalogUnavailable
+from services.order import bootstrap, openapi, responses, screening
 from services.order.contracts import (
     EXAMPLE_ORDER,
     MAX_BODY_BYTES,
     CreateOrder,
     ErrorResponse,
-    FieldError,
     OrderCreatedResponse,
     OrderView,
 )
-from services.order.domain import ORDER_ID_PATTERN, OrderNotFound
-from services.order.pricing import OrderError
-from services.order.service import Contention, KeyInFlight, KeyReused, get_order, place_order
+from services.order.domain import ORDER_ID_PATTERN
+from services.order.service import get_order, place_order
 from services.order.views import created_view, order_view
 from services.shared.observability import logger
 from services.shared.schemas import render
@@ -41,112 +32,6 @@ log = logger("order-api")
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=screening.loads)
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7E]{1,255}$"
-RETRY_AFTER_SECONDS = 1
-
-
-def _error(
-    status: HTTPStatus,
-    message: str,
-    errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response[Any]:
-    return Response(
-        status_code=int(status),
-        content_type="application/json",
-        body=ErrorResponse(message=message, errors=errors or []).model_dump_json(),
-        headers=headers,
-    )
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    """("body", "items", 0, "quantity") -> "items[0].quantity"; ("header", "x") -> "header.x"."""
-    path = ""
-    for part in loc[1:] if loc and loc[0] == "body" else loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
-
-
-@app.exception_handler(RequestValidationError)
-def _invalid_request(error: RequestValidationError) -> Response[Any]:
-    problems = list(error.errors())
-    kinds = {problem.get("type") for problem in problems}
-    if "json_invalid" in kinds:
-        return _error(HTTPStatus.BAD_REQUEST, "The request body is not valid JSON")
-    if any(problem["loc"][:1] == ("path",) for problem in problems):
-        # An id of another form than the API makes names nothing: not found, like an unknown one.
-        return _no_such_order(app.current_event.path)
-    return _error(
-        HTTPStatus.UNPROCESSABLE_ENTITY,
-        "The request does not match the schema",
-        [FieldError(field=_field_path(tuple(p["loc"])), message=p["msg"]) for p in problems],
-    )
-
-
-@app.exception_handler(RequestUnsupportedContentType)
-def _unsupported_media(_: RequestUnsupportedContentType) -> Response[Any]:
-    return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json")
-
-
-@app.exception_handler(OrderError)
-def _refused(error: OrderError) -> Response[Any]:
-    return _error(
-        HTTPStatus.UNPROCESSABLE_ENTITY, error.message, [FieldError(field=error.field, message=error.message)]
-    )
-
-
-@app.exception_handler(OrderNotFound)
-def _no_order(error: OrderNotFound) -> Response[Any]:
-    return _error(HTTPStatus.NOT_FOUND, f"No order with id {error}")
-
-
-def _no_such_order(path: str) -> Response[Any]:
-    return _error(HTTPStatus.NOT_FOUND, f"No order at {path}")
-
-
-@app.exception_handler(KeyReused)
-def _key_reused(_: KeyReused) -> Response[Any]:
-    return _error(HTTPStatus.CONFLICT, "This Idempotency-Key was already used with a different request body")
-
-
-@app.exception_handler(KeyInFlight)
-def _key_in_flight(_: KeyInFlight) -> Response[Any]:
-    return _error(
-        HTTPStatus.CONFLICT,
-        "A request with this Idempotency-Key is still being processed; retry shortly",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
-@app.exception_handler([ClientError, BotoCoreError, CatalogUnavailable, Contention])
-def _unavailable(_: Exception) -> Response[Any]:
-    log.exception("Dependency failed")
-    return _error(
-        HTTPStatus.SERVICE_UNAVAILABLE,
-        "Temporarily unavailable; retry shortly (with the same Idempotency-Key)",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
-@app.not_found
-def _no_route(_: NotFoundError) -> Response[Any]:
-    event = app.current_event
-    allowed = sorted({route.method for route in _routes() if route.matches(event.path)})
-    if event.http_method in allowed:
-        # The path has the shape of a route but a parameter the router cannot take (e.g. a "\\").
-        return _no_such_order(event.path)
-    if allowed:
-        return _error(
-            HTTPStatus.METHOD_NOT_ALLOWED,
-            f"{event.http_method} is not allowed on {event.path}; use {', '.join(allowed)}",
-            headers={"Allow": ", ".join(allowed)},
-        )
-    listing = ", ".join(f"{route.method} {route.path}" for route in _routes())
-    return _error(HTTPStatus.NOT_FOUND, f"No route for {event.path}. Routes: {listing}")
-
-
 ORDER_LOCATION_PATTERN = "^/orders/" + ORDER_ID_PATTERN.removeprefix("^")
 
 
@@ -266,37 +151,16 @@ def _document_text() -> str:
     return render(openapi_document())
 
 
-class _Route:
-    """A route as the OpenAPI document names it, e.g. GET /orders/{order_id}; `body`: it reads one."""
-
-    def __init__(self, method: str, path: str, *, body: bool = False) -> None:
-        self.method = method
-        self.path = path
-        self.body = body
-        self._parts = path.strip("/").split("/")
-
-    def matches(self, path: str) -> bool:
-        parts = path.strip("/").split("/")
-        return len(parts) == len(self._parts) and all(
-            mine.startswith("{") or mine == theirs for mine, theirs in zip(self._parts, parts, strict=True)
-        )
-
-
 @cache
-def _routes() -> list[_Route]:
-    document = openapi_document()
-    return sorted(
-        (
-            _Route(method.upper(), path, body="requestBody" in operation)
-            for path, operations in document["paths"].items()
-            for method, operation in operations.items()
-        ),
-        key=lambda route: (route.path, route.method),
-    )
+def _routes() -> list[responses.Route]:
+    return responses.routes_of(openapi_document())
 
 
 def _reads_body(method: str, path: str) -> bool:
     return any(route.body and route.method == method and route.matches(path) for route in _routes())
+
+
+responses.install(app, log, _routes)
 
 
 @log.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

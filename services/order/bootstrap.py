@@ -1,7 +1,8 @@
 """Wiring for the order service's entrypoints, built on first invocation.
 
-Each `build_*` reads validated settings and makes the clients; tests pass fakes in instead
-(`build_api(orders=FakeOrders(), ...)`). The entrypoints call the cached ones.
+Each builder reads validated settings and makes the clients; tests pass fakes in instead
+(`build_api(orders=FakeOrders(), ...)`). The entrypoints call the cached ones (functools.cache;
+the SQS consumer caches `projector` the same way).
 """
 
 from __future__ import annotations
@@ -81,13 +82,16 @@ def api() -> Api:
     return build_api()
 
 
-def projector() -> Wiring:
+def projector(**overrides: Any) -> Wiring:
     from services.shared.consumer import Wiring
 
     settings = load_settings(OrdersSettings)
-    orders = DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index())
-    limits = deadlines(settings)
-    return Wiring(handle=lambda event, _delivery: record_status(event, orders=orders, deadlines=limits))
+    parts: dict[str, Any] = {
+        "orders": DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
+        "deadlines": deadlines(settings),
+        **overrides,
+    }
+    return Wiring(handle=lambda event, _delivery: record_status(event, **parts))
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,16 @@ class Publishing:
     deadlines: Deadlines
 
 
-def build_publishing(settings_type: type[PublishingSettings] = PublishingSettings) -> Publishing:
+def build_publishing(
+    settings_type: type[PublishingSettings] = PublishingSettings, **overrides: Any
+) -> Publishing:
     settings = load_settings(settings_type)
-    return Publishing(
-        orders=DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
-        publisher=SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
-        deadlines=deadlines(settings),
-    )
+    parts: dict[str, Any] = {
+        "orders": DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
+        "publisher": SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
+        "deadlines": deadlines(settings),
+    }
+    return Publishing(**{**parts, **overrides})
 
 
 @cache

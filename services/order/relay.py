@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.order import bootstrap
-from services.order.adapters import order_from_item
+from services.order.items import order_from_item
 from services.order.service import relay
 from services.shared import dynamo
 from services.shared.observability import logger

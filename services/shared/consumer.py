@@ -1,13 +1,15 @@
 """The SQS side of every consumer: partial batch responses, parsing, logging context.
 
-A handler module builds one `SqsConsumer` at import (no AWS, no settings) and calls `process`
-per invocation. The service wiring is built on the first call.
+A handler module makes its entrypoint with `sqs_entrypoint` at import (no AWS, no settings): one
+`SqsConsumer` and the `lambda_handler` that calls its `process` per invocation. The service
+wiring is built on the first call, and cached (functools.cache, as every bootstrap caches).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,9 +19,11 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from services.shared.events import Envelope, parse_event
+from services.shared.observability import logger
 from services.shared.publishing import REPUBLISHED_ATTRIBUTE
 from services.shared.topology import load_topology
 
@@ -56,8 +60,7 @@ class SqsConsumer:
     def __init__(self, *, function: str, logger: Logger, build: Callable[[], Wiring]) -> None:
         self.function = function
         self.logger = logger
-        self._build = build
-        self._wiring: Wiring | None = None
+        self.wiring = cache(build)
 
     @property
     def accepts(self) -> frozenset[str]:
@@ -65,17 +68,12 @@ class SqsConsumer:
         consumes = load_topology().function(self.function).consumes
         return frozenset(consumes.statuses if consumes else ())
 
-    def _ready(self) -> Wiring:
-        if self._wiring is None:
-            self._wiring = self._build()
-        return self._wiring
-
     def reset(self) -> None:
         """Forget the wiring (tests that change the environment call this)."""
-        self._wiring = None
+        self.wiring.cache_clear()
 
     def process(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        wiring = self._ready()
+        wiring = self.wiring()
 
         def record_handler(record: SQSRecord) -> None:
             self._process_record(record, wiring.handle)
@@ -123,3 +121,19 @@ class SqsConsumer:
             # DEBUG: a line per record doubled the log bytes per order; the effect lines (email sent,
             # event published) and every failure stay at INFO and above.
             self.logger.debug("Record processed", extra={"republished": delivery.republished})
+
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def sqs_entrypoint(function: str, build: Callable[[], Wiring]) -> tuple[SqsConsumer, LambdaHandler]:
+    """The entrypoint of the SQS consumer `function` (its name in topology.json): the consumer,
+    and the Lambda handler that runs it in the function logger's Lambda context."""
+    log = logger(function)
+    consumer = SqsConsumer(function=function, logger=log, build=build)
+
+    @log.inject_lambda_context(clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return consumer.process(event, context)
+
+    return consumer, lambda_handler

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 RecordT = TypeVar("RecordT", bound="DataclassInstance")
 T = TypeVar("T")
@@ -56,7 +57,7 @@ def is_conditional_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-def put_new(client: Any, table: str, key: str, data: dict[str, Any]) -> None:
+def put_new(client: DynamoDBClient, table: str, key: str, data: dict[str, Any]) -> None:
     """Put an item only if its key is new; raise AlreadyExists otherwise."""
     try:
         client.put_item(
@@ -71,7 +72,7 @@ def put_new(client: Any, table: str, key: str, data: dict[str, Any]) -> None:
         raise
 
 
-def get(client: Any, table: str, key: dict[str, str]) -> dict[str, Any] | None:
+def get(client: DynamoDBClient, table: str, key: dict[str, str]) -> dict[str, Any] | None:
     response = client.get_item(
         TableName=table, Key={k: {"S": v} for k, v in key.items()}, ConsistentRead=True
     )
@@ -82,7 +83,7 @@ def get(client: Any, table: str, key: dict[str, str]) -> dict[str, Any] | None:
 class OrderKeyedRecords(Generic[RecordT]):
     """Dataclass records keyed by `order_id`, each written once (payments, shipments)."""
 
-    def __init__(self, client: Any, table: str, record_type: type[RecordT]) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, record_type: type[RecordT]) -> None:
         self._client = client
         self._table = table
         self._type = record_type

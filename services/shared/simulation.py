@@ -4,7 +4,11 @@ like a real partner's, reproducible from a seed."""
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import OrderedDict
+
+# Calls counted per key, for this many keys: a warm container keeps a bounded memory. A key
+# forgotten (its order long settled) counts from 1 again, as it does in a fresh container.
+REMEMBERED_KEYS = 10_000
 
 
 class FaultDice:
@@ -14,14 +18,17 @@ class FaultDice:
     def __init__(self, rate: float = 0.0, seed: str = "") -> None:
         self._rate = rate
         self._seed = seed
-        self._calls: Counter[str] = Counter()
+        self._calls: OrderedDict[str, int] = OrderedDict()
 
     def fails(self, key: str, *, before: bool) -> bool:
         """Call with before=True ahead of the work and before=False after it, once each per call."""
         if self._rate <= 0:
             return False
         if before:
-            self._calls[key] += 1
-        draw = random.Random(f"{self._seed}:{key}:{self._calls[key]}")
+            self._calls[key] = self._calls.get(key, 0) + 1
+            self._calls.move_to_end(key)
+            while len(self._calls) > REMEMBERED_KEYS:
+                self._calls.popitem(last=False)
+        draw = random.Random(f"{self._seed}:{key}:{self._calls.get(key, 0)}")
         fails, after_the_work = draw.random() < self._rate, draw.random() < 0.5
         return fails and after_the_work != before

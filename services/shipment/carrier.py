@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from services.shared import dynamo
 from services.shared.events import Address
 from services.shared.simulation import FaultDice
 from services.shipment.domain import Booking, DestinationRefused, TransientCarrierError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 REFUSED_COUNTRIES = frozenset({"AU", "NZ"})
 
@@ -23,7 +26,9 @@ REFUSED_COUNTRIES = frozenset({"AU", "NZ"})
 class SimulatedCarrier:
     name = "SimPost"
 
-    def __init__(self, client: Any, table: str, *, failure_rate: float = 0.0, seed: str = "") -> None:
+    def __init__(
+        self, client: DynamoDBClient, table: str, *, failure_rate: float = 0.0, seed: str = ""
+    ) -> None:
         self._client = client
         self._table = table
         self._dice = FaultDice(failure_rate, seed)

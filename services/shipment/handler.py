@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from services.shared.consumer import SqsConsumer
-from services.shared.observability import logger
+from services.shared.consumer import sqs_entrypoint
 from services.shipment import bootstrap
 
-log = logger("shipment")
-consumer = SqsConsumer(function="shipment", logger=log, build=bootstrap.build)
-
-
-@log.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return consumer.process(event, context)
+consumer, lambda_handler = sqs_entrypoint("shipment", bootstrap.build)

@@ -173,7 +173,7 @@ def _aws_like_redrive_policy() -> None:
     original = Queue.attributes
     original_set = Queue._set_attributes
 
-    def attributes(self):  # type: ignore[no-untyped-def]
+    def attributes(self):
         result = original.fget(self)
         if self.redrive_policy:
             result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
@@ -185,17 +185,17 @@ def _aws_like_redrive_policy() -> None:
             result.pop("RedriveAllowPolicy", None)  # removed (set to ""): absent, as in SQS
         return result
 
-    def _set_attributes(self, attributes, now=None):  # type: ignore[no-untyped-def]
+    def _set_attributes(self, attributes, now=None):
         policy = getattr(self, "policy", None)
         original_set(self, attributes, now)
         if "Policy" not in attributes:
             self.policy = policy
 
     Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
-    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
-    Queue.attributes = property(attributes)  # type: ignore[assignment]
-    Queue._set_attributes = _set_attributes  # type: ignore[method-assign]
-    Queue._orderflow_compact_redrive = True  # type: ignore[attr-defined]
+    Queue.redrive_allow_policy = None
+    Queue.attributes = property(attributes)
+    Queue._set_attributes = _set_attributes
+    Queue._orderflow_compact_redrive = True
 
 
 @pytest.fixture(scope="package")
@@ -330,7 +330,7 @@ def bootstrap(terraform_bin, tf_env, moto_endpoint, tmp_path_factory) -> Bootstr
     return Bootstrap(tf, tf.show_json("post-apply.tfplan"), tf.output(), variables)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if TIMINGS:
         terminalreporter.section("terraform timings")
         for name, seconds in TIMINGS.items():

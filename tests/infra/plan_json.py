@@ -71,3 +71,12 @@ def expected_environment(function: dict) -> set[str]:
     tables = {t.name: t.name for t in load_topology().tables}
     resources = Resources(tables, topic_arn="arn", email_sender="a@b.c", configuration_set="set")
     return set(function_environment(declared, resources))
+
+
+def declared_environment(name: str, **resources: Any) -> dict[str, str]:
+    """The whole environment, values included, that function_environment gives the function
+    `name` when a deployment named its resources as `resources` (see environment.Resources)."""
+    from services.shared.environment import Resources, function_environment
+    from services.shared.topology import load_topology
+
+    return function_environment(load_topology().function(name), Resources(**resources))

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import pytest
 
 from .conftest import PARALLELISM, TIMINGS, Terraform, emulator_copy, load_topology
-from .plan_json import as_list, by_service, expected_environment, of_type, policy_statements
+from .plan_json import (
+    as_list,
+    by_service,
+    declared_environment,
+    expected_environment,
+    of_type,
+    policy_statements,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -162,9 +169,19 @@ def test_function_environments(post_apply_plan, deployed: Deployment):
     topology = load_topology()
     out = deployed.outputs
     functions = by_service(plan, "aws_lambda_function")
+    deployment = {
+        "tables": out["table_names"],
+        "topic_arn": out["topic_arn"],
+        "email_sender": plan["variables"]["email_sender"]["value"],
+        "configuration_set": f"orderflow-{WORKSPACE}-email",
+        "metrics_namespace": plan["variables"]["project"]["value"],
+        "log_level": plan["variables"]["log_level"]["value"],
+    }
     for fn, f in topology["functions"].items():
         env = functions[fn].values["environment"][0]["variables"]
         assert set(env) == expected_environment({**f, "name": fn}), fn
+        # Every value too: what Terraform set is what the one Python definition gives.
+        assert env == declared_environment(fn, **deployment), fn
         for var, t in f["tables"].items():
             assert env[var] == out["table_names"][t["table"]] == f"orderflow-{WORKSPACE}-{t['table']}", (
                 fn,

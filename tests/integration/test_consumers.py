@@ -526,7 +526,7 @@ def test_log_lines_are_lean_and_each_names_its_order(email_fn: None, level: str)
     """Logs are billed per GB ingested: at INFO a delivered record logs its effect only (here the
     email sent), without the keys the log group already states; DEBUG adds the per-record line.
     Every line still carries the order and the correlation id."""
-    log, child = CONSUMERS["email"].log, email_bootstrap.log
+    log, child = CONSUMERS["email"].consumer.logger, email_bootstrap.log
     previous, output = log.log_level, io.StringIO()
     stream = log.registered_handler.setStream(output)  # type: ignore[attr-defined]
     log.setLevel(level)

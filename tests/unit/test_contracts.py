@@ -12,9 +12,9 @@ import pytest
 from pydantic import ValidationError
 
 from services.order import openapi
-from services.order.adapters import order_from_item
 from services.order.announcements import announcement
 from services.order.domain import Deadlines
+from services.order.items import order_from_item
 from services.order.service import progress_of
 from services.shared import schemas
 from services.shared.events import EVENT_TYPES, Status, event_id_for, parse_event

@@ -9,12 +9,12 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.local.runtime import InvocationResult
+from services.local.bus import Invoked
 from services.local.settings import REPO_ROOT, Options
 from services.local.stack import LocalStack
 
@@ -139,28 +139,25 @@ class Invocations:
         self._changed = threading.Condition()
 
     def attach(self, stack: LocalStack) -> None:
-        for name, fn in stack.functions.items():
-            fn.invoke = self._wrap(name, fn.invoke)  # type: ignore[method-assign]
+        stack.bus.subscribe(self)
 
-    def _wrap(self, name: str, invoke: Callable[[dict[str, Any]], InvocationResult]) -> Callable[..., Any]:
-        def recorded(event: dict[str, Any]) -> InvocationResult:
-            result = invoke(event)
-            records = event.get("Records", [])
-            with self._changed:
-                self.log.append(
-                    Invocation(
-                        name,
-                        tuple(len(r["body"].encode()) for r in records if "body" in r),  # SQS only
-                        result.duration_ms,
-                        result.ok,
-                    )
+    def __call__(self, event: Any) -> None:
+        """On the bus: each finished invocation, with its batch and its answer."""
+        if not isinstance(event, Invoked):
+            return
+        records = event.event.get("Records", [])
+        with self._changed:
+            self.log.append(
+                Invocation(
+                    event.function,
+                    tuple(len(r["body"].encode()) for r in records if "body" in r),
+                    event.duration_ms,
+                    event.ok,
                 )
-                if name == "order-status" and result.ok:
-                    self._note_terminal(records, result.payload or {})
-                self._changed.notify_all()
-            return result
-
-        return recorded
+            )
+            if event.function == "order-status" and event.ok:
+                self._note_terminal(records, event.payload or {})
+            self._changed.notify_all()
 
     def _note_terminal(self, records: list[dict[str, Any]], payload: dict[str, Any]) -> None:
         failed = {f["itemIdentifier"] for f in payload.get("batchItemFailures", [])}

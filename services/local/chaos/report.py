@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.local.chaos.runner import CUSTOMER_FACING, Outcome
+from services.local.chaos.checks import CUSTOMER_FACING, Outcome
 
 _SHORT = {
     "ORDER_CREATED": "ord",

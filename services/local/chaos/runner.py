@@ -1,6 +1,6 @@
 """Run one fault profile against a fresh local stack and check what production must guarantee:
 every order terminal or flagged with a reason, each effect exactly once, no DLQ message the
-profile does not make permanent, and the money invariant."""
+profile does not make permanent, and the money invariant (the checks are in checks.py)."""
 
 from __future__ import annotations
 
@@ -14,64 +14,19 @@ import urllib.error
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from services.local.bus import InvocationStarted
+from services.local.chaos.checks import Outcome, Placed, outcome, scan
 from services.local.chaos.profiles import Kill, Profile
 from services.local.emulator.faults import FaultPlan
 from services.local.settings import Options
 from services.local.stack import LocalStack
-from services.local.tools import orders as ops
 from services.local.tools.client import request
-from services.local.tools.scenarios import order_body
+from services.local.tools.scenarios import ENDINGS, order_body
 
-CUSTOMER_FACING = (
-    "ORDER_CREATED",
-    "INVOICE_CREATED",
-    "PAYMENT_CONFIRMED",
-    "PAYMENT_FAILED",
-    "SHIPPED",
-    "SHIPMENT_ERROR",
-    "PAYMENT_VOIDED",
-)
-ENDINGS = (("tok_visa", "GB"), ("tok_chargeDeclined", "GB"), ("tok_visa", "AU"))  # ships, declined, refused
-
-
-@dataclass
-class Placed:
-    key: str
-    token: str
-    country: str
-    order_id: str | None = None
-    answers: list[str] = field(default_factory=list)  # each POST attempt's status (or error)
-
-
-@dataclass
-class Outcome:
-    profile: str
-    seed: int
-    placed: int
-    stored: int
-    terminal: int
-    flagged: int
-    stuck: int
-    dlq: int
-    expected_dlq: int
-    effects: dict[str, int]
-    emails: dict[str, int]
-    uncertain_emails: int
-    faults_injected: int
-    kills: int
-    post_retries: int
-    seconds: float
-    flagged_reasons: list[str]
-    violations: list[str]
-
-    @property
-    def passed(self) -> bool:
-        return not self.violations
+SHIPS, DECLINED, REFUSED = (ENDINGS[name] for name in ("ships", "payment declined", "destination refused"))
 
 
 def mix(orders: int, seed: int, profile: Profile) -> list[tuple[str, str]]:
@@ -82,7 +37,7 @@ def mix(orders: int, seed: int, profile: Profile) -> list[tuple[str, str]]:
         if profile.permanent and n % 10 == 9:
             chosen.append((next(iter(profile.permanent)), "GB"))
         else:
-            chosen.append(ENDINGS[0] if n % 10 < 6 else ENDINGS[1] if n % 10 < 8 else ENDINGS[2])
+            chosen.append(SHIPS if n % 10 < 6 else DECLINED if n % 10 < 8 else REFUSED)
     rng.shuffle(chosen)
     return chosen
 
@@ -169,7 +124,7 @@ def run(profile: Profile, *, orders: int, seed: int, settle_seconds: float = 300
             stack.proxy.activate(None)
             _quiet(stack)
             views = {order_id: _view(stack, order_id) for order_id in order_ids}
-            return _outcome(profile, seed, stack, wanted, views, killer, time.monotonic() - started)
+            return outcome(profile, seed, stack, wanted, views, len(killer.done), time.monotonic() - started)
 
 
 def _view(stack: LocalStack, order_id: str) -> dict[str, Any]:
@@ -180,12 +135,12 @@ def _view(stack: LocalStack, order_id: str) -> dict[str, Any]:
 def _settle(stack: LocalStack, order_ids: list[str], timeout: float) -> list[str]:
     """Wait until every order is complete or flagged (or the time is up), reading the table
     directly every 2 s: polling each order through the API would load the stack it measures."""
-    from services.order.adapters import order_from_item
+    from services.order.items import order_from_item
     from services.shared import dynamo
 
     deadline, wanted = time.monotonic() + timeout, set(order_ids)
     while time.monotonic() < deadline:
-        orders = [order_from_item(dynamo.from_item(i)) for i in _scan(stack, "orders")]
+        orders = [order_from_item(dynamo.from_item(i)) for i in scan(stack, "orders")]
         if all(o.complete or o.attention for o in orders if o.order_id in wanted):
             break
         time.sleep(2)
@@ -209,148 +164,3 @@ def _quiet(stack: LocalStack, timeout: float = 120) -> None:
             waiting += sum(int(v) for v in counts.values())
         empty_checks = empty_checks + 1 if waiting == 0 else 0
         time.sleep(1)
-
-
-def _scan(stack: LocalStack, table: str) -> list[dict[str, Any]]:
-    dynamodb, items = stack.client("dynamodb"), []
-    kwargs: dict[str, Any] = {"TableName": stack.stack.tables[table] if stack.stack else table}
-    while True:
-        page = dynamodb.scan(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _outcome(
-    profile: Profile,
-    seed: int,
-    stack: LocalStack,
-    wanted: list[Placed],
-    views: dict[str, dict[str, Any]],
-    killer: Killer,
-    seconds: float,
-) -> Outcome:
-    assert stack.stack is not None
-    assert stack.proxy is not None
-    violations: list[str] = []
-    tag = wanted[0].key.rsplit("-", 1)[0]
-    placed = [p for p in wanted if p.order_id]
-    for p in wanted:
-        if p.order_id is None:
-            violations.append(f"{p.key}: never placed ({', '.join(p.answers[-3:])})")
-    stored = [o for o in _scan(stack, "orders") if o["customer"]["M"]["id"]["S"].startswith(tag)]
-    if len(stored) != len(placed):
-        violations.append(f"{len(stored)} orders stored for {len(placed)} keys: a retry made a second order")
-
-    issued = [i for i in _scan(stack, "invoices") if "order_id" in i]
-    invoices = Counter(i["order_id"]["S"] for i in issued)
-    violations.extend(_invoice_number_gaps([i["number"]["S"] for i in issued]))
-    ledger = Counter((e["kind"]["S"], e["order_id"]["S"]) for e in _scan(stack, "payment-provider"))
-    bookings = Counter(e["order_id"]["S"] for e in _scan(stack, "carrier"))
-    emails = stack.proxy.emails
-    notified = {n["id"]["S"]: n["state"]["S"] for n in _scan(stack, "notifications")}
-    uncertain = 0
-    sqs = stack.client("sqs")
-    parked = [
-        m
-        for name, url in {**stack.stack.dlq_urls, **stack.stack.parked_urls}.items()
-        for m in ops.peek(sqs, name, url)
-    ]
-    permanent = {p.order_id for p in placed if p.token in profile.permanent}
-    expected_dlq = [
-        m
-        for m in parked
-        if m.order_id in permanent and profile.permanent.get(_token(placed, m.order_id)) == m.queue
-    ]
-    for message in parked:
-        if message not in expected_dlq:
-            violations.append(f"{message.queue}: unexpected message {message.status} for {message.order_id}")
-
-    terminal = flagged = stuck = 0
-    reasons = []
-    for p in placed:
-        order_id = p.order_id or ""
-        view = views.get(order_id, {})
-        timeline = {t["status"] for t in view.get("timeline", [])}
-        status = view.get("status")
-        if view.get("complete"):
-            terminal += 1
-        elif view.get("attention"):
-            flagged += 1
-            reasons.append(view["attention"]["reason"])
-            if order_id not in permanent:
-                violations.append(f"{order_id}: flagged ({view['attention']['reason']})")
-        else:
-            stuck += 1
-            violations.append(f"{order_id}: stuck at {status}")
-        once = {
-            "invoice": (invoices[order_id], 1),
-            "authorisation": (ledger["authorization", order_id], 0 if order_id in permanent else 1),
-            "capture": (ledger["capture", order_id], int(status == "SHIPPED")),
-            "void": (ledger["void", order_id], int(status == "SHIPMENT_ERROR")),
-            "shipment": (bookings[order_id], int(status == "SHIPPED")),
-        }
-        for effect, (got, expected) in once.items():
-            if got != expected:
-                violations.append(f"{order_id} ({status}): {effect} x{got}, expected x{expected}")
-        for email_status in CUSTOMER_FACING:
-            got, expected = emails[order_id, email_status], int(email_status in timeline)
-            outcome = notified.get(f"{order_id}#{email_status}")
-            if got > 1 or (got != expected and outcome != "uncertain"):
-                violations.append(
-                    f"{order_id}: {got} {email_status} email(s), expected {expected} ({outcome})"
-                )
-            if outcome == "uncertain":
-                uncertain += 1
-        payment = view.get("payment") or {}
-        captured = int(payment.get("captured_amount", 0))
-        if captured != (view.get("total", -1) if status == "SHIPPED" and view.get("complete") else 0):
-            violations.append(f"{order_id} ({status}): captured {captured} of {view.get('total')}")
-        if ledger["capture", order_id] and ledger["void", order_id]:
-            violations.append(f"{order_id}: both captured and voided")
-    if len(killer.done) != len(profile.kills):
-        violations.append(f"{len(killer.done)} of {len(profile.kills)} planned kills happened")
-    return Outcome(
-        profile=profile.name,
-        seed=seed,
-        placed=len(placed),
-        stored=len(stored),
-        terminal=terminal,
-        flagged=flagged,
-        stuck=stuck,
-        dlq=len(parked),
-        expected_dlq=len(expected_dlq),
-        effects={
-            "invoices": sum(invoices[p.order_id or ""] for p in placed),
-            "authorisations": sum(ledger["authorization", p.order_id or ""] for p in placed),
-            "captures": sum(ledger["capture", p.order_id or ""] for p in placed),
-            "voids": sum(ledger["void", p.order_id or ""] for p in placed),
-            "shipments": sum(bookings[p.order_id or ""] for p in placed),
-        },
-        emails={s: sum(emails[p.order_id or "", s] for p in placed) for s in CUSTOMER_FACING},
-        uncertain_emails=uncertain,
-        faults_injected=sum(stack.proxy.injected.values()),
-        kills=len(killer.done),
-        post_retries=sum(len(p.answers) - 1 for p in wanted),
-        seconds=round(seconds, 1),
-        flagged_reasons=sorted(set(reasons)),
-        violations=violations,
-    )
-
-
-def _invoice_number_gaps(numbers: list[str]) -> list[str]:
-    """Each invoice number once, and every series gapless from 1."""
-    problems = [f"invoice number {n} issued {c} times" for n, c in Counter(numbers).items() if c > 1]
-    series: dict[str, list[int]] = {}
-    for number in set(numbers):
-        prefix, _, sequence = number.rpartition("-")
-        series.setdefault(prefix, []).append(int(sequence))
-    for prefix, sequences in series.items():
-        if sorted(sequences) != list(range(1, len(sequences) + 1)):
-            problems.append(f"invoice series {prefix} has gaps: {sorted(sequences)}")
-    return problems
-
-
-def _token(placed: list[Placed], order_id: str | None) -> str:
-    return next((p.token for p in placed if p.order_id == order_id), "")

@@ -138,6 +138,8 @@ class LambdaFunction:
                 error_type=failure.get("errorType"),
                 error_message=failure.get("errorMessage"),
                 pid=sandbox.pid,
+                event=event,
+                payload=result.payload,
             )
         )
         return result

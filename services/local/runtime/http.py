@@ -16,7 +16,6 @@ from typing import Any
 
 from services.local.runtime.invocations import Invocations
 from services.local.runtime.protocol import (
-    HEADER_CLIENT_CONTEXT,
     HEADER_DEADLINE_MS,
     HEADER_ERROR_TYPE,
     HEADER_FUNCTION_ARN,
@@ -178,8 +177,6 @@ class RuntimeHandler(BaseHTTPRequestHandler):
             HEADER_FUNCTION_ARN: self.server.function_arn,
             HEADER_TRACE_ID: invocation.trace_id,
         }
-        if invocation.client_context is not None:
-            headers[HEADER_CLIENT_CONTEXT] = invocation.client_context
         try:
             self._send(HTTPStatus.OK, invocation.body, headers)
         except OSError:

@@ -35,7 +35,6 @@ _FINISHED_MEMORY = 4096  # request ids remembered to accept (and drop) late answ
 class Invocation:
     request_id: str
     body: bytes
-    client_context: str | None
     trace_id: str
     started: float = field(default_factory=time.monotonic)
     deadline_ms: int | None = None  # epoch ms, set when a runtime takes it
@@ -87,11 +86,10 @@ class Invocations:
             self.polled.clear()
 
     # -- the caller's side --------------------------------------------------------
-    def submit(self, event: Any, client_context: dict[str, Any] | None = None) -> Invocation:
+    def submit(self, event: Any) -> Invocation:
         invocation = Invocation(
             request_id=str(uuid.uuid4()),
             body=json.dumps(event).encode(),
-            client_context=json.dumps(client_context) if client_context is not None else None,
             trace_id=trace_id(),
         )
         with self._cond:

@@ -19,7 +19,6 @@ HEADER_REQUEST_ID = "Lambda-Runtime-Aws-Request-Id"
 HEADER_DEADLINE_MS = "Lambda-Runtime-Deadline-Ms"
 HEADER_FUNCTION_ARN = "Lambda-Runtime-Invoked-Function-Arn"
 HEADER_TRACE_ID = "Lambda-Runtime-Trace-Id"
-HEADER_CLIENT_CONTEXT = "Lambda-Runtime-Client-Context"
 HEADER_ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
 
 TIMEOUT_ERROR_TYPE = "Sandbox.Timedout"

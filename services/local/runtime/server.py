@@ -142,7 +142,6 @@ class RuntimeApiServer:
         event: Any,
         *,
         timeout: float | None = None,
-        client_context: dict[str, Any] | None = None,
     ) -> InvocationResult:
         """Queue one invocation and wait for its outcome (thread-safe).
 
@@ -153,5 +152,5 @@ class RuntimeApiServer:
         """
         if self._server is None:
             raise RuntimeError("RuntimeApiServer is not started")
-        invocation = self.invocations.submit(event, client_context)
+        invocation = self.invocations.submit(event)
         return self.invocations.wait(invocation, timeout)

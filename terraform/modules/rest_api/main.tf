@@ -1,6 +1,8 @@
-# The public REST API: POST /orders and GET /orders/{order_id}, both proxied
-# to one function, behind an API key and usage plan, with a stage per
-# workspace, throttling, access logs and X-Ray.
+# The public REST API: the routes of services/order/openapi.json (POST /orders,
+# GET /orders/{order_id}, GET /openapi.json), all proxied to one function,
+# behind an API key and usage plan, with a stage per workspace, throttling,
+# access logs and X-Ray. tests/unit/test_route_parity.py holds the routes here to
+# the document, the function's resolver and the local gateway.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
@@ -36,6 +38,12 @@ resource "aws_api_gateway_resource" "order" {
   path_part   = "{order_id}"
 }
 
+resource "aws_api_gateway_resource" "openapi" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "openapi.json"
+}
+
 resource "aws_api_gateway_request_validator" "this" {
   name                        = "${var.name}-params"
   rest_api_id                 = aws_api_gateway_rest_api.this.id
@@ -43,7 +51,7 @@ resource "aws_api_gateway_request_validator" "this" {
   validate_request_parameters = true
 }
 
-# The two routes, each a method, its proxy integration and the permission to invoke.
+# The routes, each a method, its proxy integration and the permission to invoke.
 locals {
   routes = {
     create_order = {
@@ -57,6 +65,12 @@ locals {
       method      = "GET"
       path        = "orders/*"
       parameters  = { "method.request.path.order_id" = true }
+    }
+    read_openapi_document = {
+      resource_id = aws_api_gateway_resource.openapi.id
+      method      = "GET"
+      path        = "openapi.json"
+      parameters  = null
     }
   }
 }
@@ -104,6 +118,7 @@ resource "aws_api_gateway_deployment" "this" {
     redeployment = sha1(jsonencode([
       aws_api_gateway_resource.orders.id,
       aws_api_gateway_resource.order.id,
+      aws_api_gateway_resource.openapi.id,
       aws_api_gateway_request_validator.this.id,
       [for m in aws_api_gateway_method.route : [m.id, m.authorization, m.api_key_required, m.request_validator_id]],
       [for i in aws_api_gateway_integration.route : [i.id, i.type, i.uri]],
