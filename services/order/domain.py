@@ -93,7 +93,6 @@ class Payment:
 @dataclass(frozen=True)
 class Step:
     at: str  # ISO-8601, when the event occurred
-    event_id: str
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,6 @@ class Progress:
 
     status: str
     at: str
-    event_id: str
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -170,7 +168,6 @@ class Order:
         shipping_address: Address,
         payment_token: str,
         correlation_id: str,
-        event_id: str,
         at: str,
         deadlines: Deadlines,
     ) -> Order:
@@ -182,7 +179,7 @@ class Order:
             customer=customer,
             shipping_address=shipping_address,
             quote=quote,
-            timeline={ORDER_CREATED: Step(at, event_id)},
+            timeline={ORDER_CREATED: Step(at)},
             payment_token=payment_token,
             outbox=ORDER_CREATED,
             due_at=epoch(at) + deadlines.after(ORDER_CREATED),
@@ -226,7 +223,7 @@ class Order:
         if any(RANK[seen] == RANK[status] for seen in self.timeline):
             return None  # this step already has its outcome (this one, or an alternative)
         changes: dict[str, Any] = {
-            "timeline": {**self.timeline, status: Step(progress.at, progress.event_id)},
+            "timeline": {**self.timeline, status: Step(progress.at)},
         }
         if status in FULFILMENT and RANK[status] > RANK[self.status]:
             changes["status"] = status

@@ -30,8 +30,6 @@ from services.shared.events import (
     PaymentVoided,
     ShipmentError,
     Shipped,
-    Status,
-    event_id_for,
 )
 from services.shared.publishing import EventPublisher
 
@@ -131,7 +129,6 @@ def place_order(
         shipping_address=request.shipping_address,
         payment_token=request.payment.token,
         correlation_id=correlation_id,
-        event_id=event_id_for(order_id, Status.ORDER_CREATED),
         at=now.isoformat(),
         deadlines=deadlines,
     )
@@ -187,9 +184,7 @@ def progress_of(event: Envelope[Any]) -> Progress:
             }
         case _:
             raise ValueError(f"{event.status} is not projected onto orders")
-    return Progress(
-        status=event.status.value, at=event.occurred_at.isoformat(), event_id=event.event_id, details=details
-    )
+    return Progress(status=event.status.value, at=event.occurred_at.isoformat(), details=details)
 
 
 def _update(orders: Orders, order_id: str, change: Any) -> bool:
