@@ -166,6 +166,7 @@ class LocalStack:
                 bus=self.bus,
                 dlq_name=f"{function.name}-dlq",
                 on_receive=self._duplicate_once,
+                explain=self.functions[function.name].failures.reason,
             )
             for poller in range(
                 options.consumer_concurrency

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from services.local.bus import Bus, InvocationStarted, Invoked, RuntimeExited
+from services.local.functions.logs import FailureNotes
 from services.local.functions.process import Sandbox, exit_reason
 from services.local.runtime import InvocationResult
 from services.shared.topology import Function
@@ -51,6 +52,7 @@ class LambdaFunction:
         self.function = function
         self.aws_name = aws_name
         self.log_file = log_file
+        self.failures = FailureNotes(log_file)  # why each record failed, from the function's log
         self._bus = bus
         self._env = env
         self._limit = max(1, processes)
