@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--extra", default="local")
     args = parser.parse_args(argv)
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (runs before the venv, on any python3)
         print("error: orderflow needs Python 3.11 or newer: make run PYTHON=python3.11", file=sys.stderr)
         return 1
     trouble = problem(platform.system(), platform.machine(), dict(os.environ))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,16 +120,18 @@ class Tail:
         return [raw.decode("utf-8", "replace") for raw in complete]
 
 
-def lines_of(logs_dir: Path, tails: dict[str, Tail], correlation_ids: Iterable[str]) -> list[LogLine]:
-    """The new lines of every function's log that carry one of `correlation_ids`, oldest first."""
-    wanted = set(correlation_ids)
+def lines_of(
+    logs_dir: Path, tails: dict[str, Tail], wanted: Callable[[dict[str, Any]], bool]
+) -> list[LogLine]:
+    """The new lines of every function's log (`tails` remembers how far each was read) that are
+    `wanted`, from all functions merged in time order."""
     for path in sorted(logs_dir.glob("*.log")):
         tails.setdefault(path.stem, Tail(path))
     found = []
     for function, tail in tails.items():
         for text in tail.read():
             record = parse(text)
-            if record is not None and record.get("correlation_id") in wanted:
+            if record is not None and wanted(record):
                 found.append(LogLine(function, timestamp(record), record))
     found.sort(key=lambda line: line.at)
     return found
