@@ -226,3 +226,15 @@ def test_make_run_installs_the_local_extra_only_and_passes_args() -> None:
     assert "pip install -e '.[local]'" in dry
     assert ".[dev]" not in dry
     assert dry.index("services.local.preflight") < dry.index("pip install")  # it stops before pip
+
+
+def test_amounts_in_log_lines_are_shown_with_format_money() -> None:
+    at = logs.timestamp({"timestamp": "2026-01-01T10:00:00.000+00:00"})
+    yen = logs.render(
+        logs.LogLine("order-api", at, {"message": "Order placed", "total": 1500, "currency": "JPY"})
+    )
+    assert "total=JPY 1,500" in yen
+    pounds = logs.render(
+        logs.LogLine("order-api", at, {"message": "Order placed", "total": 3617, "currency": "GBP"})
+    )
+    assert "total=GBP 36.17" in pounds

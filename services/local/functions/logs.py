@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services.shared.money import format_money
+
 _REMEMBERED_FAILURES = 10_000
 # Keys every Powertools line carries: shown as the line's frame, not repeated as details.
 _FRAME = frozenset(
@@ -81,10 +83,18 @@ def exception_summary(record: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
+def _detail(key: str, value: Any, record: dict[str, Any]) -> str:
+    if key == "total" and isinstance(value, int) and isinstance(record.get("currency"), str):
+        return f"total={format_money(value, record['currency'])}"  # never minor units divided by 100
+    return f"{key}={value}"
+
+
 def render(line: LogLine) -> str:
     """One readable line: time, function, level, message, its details, the exception."""
     record = line.record
-    details = " ".join(f"{key}={value}" for key, value in record.items() if key not in _FRAME)
+    details = " ".join(
+        _detail(key, value, record) for key, value in record.items() if key not in _FRAME | {"currency"}
+    )
     error = exception_summary(record)
     return " ".join(
         part
