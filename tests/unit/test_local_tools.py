@@ -238,3 +238,20 @@ def test_amounts_in_log_lines_are_shown_with_format_money() -> None:
         logs.LogLine("order-api", at, {"message": "Order placed", "total": 3617, "currency": "GBP"})
     )
     assert "total=GBP 36.17" in pounds
+
+
+def test_a_taken_port_names_the_variables_to_set() -> None:
+    import socket
+
+    from services.local.stack import PortTaken, ensure_free
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PortTaken) as error:
+            ensure_free(port, "HTTP API", "ORDERFLOW_API_PORT", "--api-port")
+    message = str(error.value)
+    assert f"port {port} (HTTP API) is taken" in message
+    assert "ORDERFLOW_API_PORT=<port> make run" in message
+    assert "ORDERFLOW_STATE_DIR=<dir>" in message
