@@ -30,7 +30,7 @@ $(LOCAL_STAMP): pyproject.toml
 	$(PYTHON) -m services.local.preflight --extra local; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	$(PY) -m pip install --quiet --upgrade pip; \
-	$(PY) -m pip install -e '.[local]' | { grep -E '^(Collecting|Successfully installed)' || true; }; \
+	$(PY) -m pip install -e '.[local]' | { grep --line-buffered -E '^(Collecting|Successfully installed)' | sed -u 's/ (from .*//' || true; }; \
 	touch $@
 
 venv: $(STAMP) ## create .venv and install (only when missing or pyproject.toml changed)
