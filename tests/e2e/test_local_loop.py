@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -64,7 +65,9 @@ def test_one_short_form_in_the_console_the_emails_and_every_cli_command(
         assert f"order {view['order_id']}  ({short})" in out
     lines = out.splitlines()
     statuses = [entry["status"] for entry in view["timeline"]]
-    timeline = [line.split()[-1] for line in lines if line.strip().split()[0][:4].isdigit()]
+    timeline = [
+        m[1] for line in lines if (m := re.match(r"  \d\d:\d\d:\d\d\.\d{3}  (\w+) +\+[\d.]+s$", line))
+    ]
     assert timeline == statuses  # a readable timeline, in order
     assert f"total {format_money(view['total'], view['currency'])}" in out
 

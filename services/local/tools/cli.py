@@ -66,9 +66,12 @@ def _show(state: dict[str, Any], args: argparse.Namespace) -> None:
     money = view["currency"]
     print(f"order {view['order_id']}  ({short_reference(view['order_id'])})")
     print(f"  {view['status']}{'  complete' if view.get('complete') else ''}")
-    print(f"  total {format_money(view['total'], money)}  (placed {view['created_at']})")
+    placed = datetime.fromisoformat(view["created_at"])
+    print(f"  total {format_money(view['total'], money)}  (placed {placed:%Y-%m-%d %H:%M:%S %Z})")
     for entry in view["timeline"]:
-        print(f"  {entry['at']}  {entry['status']}")
+        at = datetime.fromisoformat(entry["at"])
+        since = (at - placed).total_seconds()
+        print(f"  {at:%H:%M:%S}.{at.microsecond // 1000:03d}  {entry['status']:<22} +{since:.2f}s")
     for key in ("invoice_number", "tracking_number", "carrier", "failure_reason"):
         if view.get(key):
             print(f"  {key.replace('_', ' ')}: {view[key]}")
