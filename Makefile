@@ -6,18 +6,32 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+LOCAL_STAMP := $(VENV)/.local-stamp
 PYTEST_ARGS ?=
+ARGS ?=
 
 .PHONY: help venv test test-unit lint run demo schemas chaos contract
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# Two installs: `.[dev]` (everything: tests, linters, scanners) for make test/lint, and `.[local]`
+# (the runtime and the local stack only) for make run/demo. The preflight names what it installs,
+# and stops with the exact packages to get where awslambdaric would need a compiler.
 $(STAMP): pyproject.toml
+	@$(PYTHON) -m services.local.preflight --extra dev
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@touch $@
+	@touch $@ $(LOCAL_STAMP)
+
+$(LOCAL_STAMP): pyproject.toml
+	@set -eo pipefail; if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then touch $@; exit 0; fi; \
+	$(PYTHON) -m services.local.preflight --extra local; \
+	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
+	$(PY) -m pip install --quiet --upgrade pip; \
+	$(PY) -m pip install -e '.[local]' | { grep --line-buffered -E '^(Collecting|Successfully installed)' | sed -u 's/ (from .*//' || true; }; \
+	touch $@
 
 venv: $(STAMP) ## create .venv and install (only when missing or pyproject.toml changed)
 
@@ -46,10 +60,10 @@ CONTRACT_ARGS ?=
 contract: $(STAMP) ## fuzz the HTTP API from openapi.json: 1,000 examples, random seed (CONTRACT_ARGS="--seed N")
 	$(PY) -m tests.contract.fuzz --examples 1000 $(CONTRACT_ARGS)
 
-run: $(STAMP) ## the whole system on loopback (moto + HTTP API + pollers)
-	$(PY) -m services.local
+run: $(LOCAL_STAMP) ## the whole system on loopback (moto + HTTP API + pollers); options: ARGS="--retry-delay 5"
+	$(PY) -m services.local $(ARGS)
 
-demo: $(STAMP) ## send three orders to a running `make run` and print their timelines
+demo: $(LOCAL_STAMP) ## send three orders to a running `make run` and print their timelines
 	$(PY) -m services.local.tools.demo
 
 CHAOS_ARGS ?=

@@ -1,7 +1,7 @@
 """Regenerate images/constraints.txt: the exact runtime closure the images install.
 
 The runtime dependencies are pyproject's [project].dependencies plus awslambdaric (from the
-dev list). They are resolved in a throwaway venv, constrained to the versions in the dev venv
+`local` extra). They are resolved in a throwaway venv, constrained to the versions in the dev venv
 when it has them (so the images run what the tests ran), and frozen.
 
     python images/freeze_constraints.py [--venv .venv]
@@ -18,16 +18,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "images" / "constraints.txt"
-RUNTIME_EXTRA = ("awslambdaric",)  # from the dev list: the runtime client the images run
+RUNTIME_EXTRA = ("awslambdaric",)  # from the local extra: the runtime client the images run
 
 
 def runtime_requirements() -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(project["dependencies"])
-    for dev in project.get("optional-dependencies", {}).get("dev", []):
-        name = dev.split(">")[0].split("=")[0].split("<")[0].split("[")[0].strip().lower()
+    for extra in project.get("optional-dependencies", {}).get("local", []):
+        name = extra.split(">")[0].split("=")[0].split("<")[0].split("[")[0].strip().lower()
         if name in RUNTIME_EXTRA:
-            reqs.append(dev)
+            reqs.append(extra)
     return reqs
 
 

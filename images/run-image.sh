@@ -6,8 +6,9 @@
 #   FUNCTION            function from services/topology.json (default: the image's own;
 #                       order-api for order, FUNCTION=order-status for the status projector)
 #   NETWORK             host (default: the container shares loopback) or bridge
-#   LOCAL_AWS_ENDPOINT  the emulator's URL as the container sees it
-#                       (default http://127.0.0.1:4566 with host, http://host.docker.internal:4566 with bridge)
+#   LOCAL_AWS_ENDPOINT  the emulator's URL as the container sees it (default: the running stack's,
+#                       from its state file $ORDERFLOW_STATE_DIR/stack.json, else .local/stack.json;
+#                       with bridge, its host is host.docker.internal)
 #   RIE_PORT            where the emulator listens on this machine (default 9000)
 #   RIE_PATH            the aws-lambda-rie binary (default .local/aws-lambda-rie, downloaded on first use)
 set -euo pipefail
@@ -24,6 +25,18 @@ RIE_PATH="${RIE_PATH:-$ROOT/.local/aws-lambda-rie}"
 PY="${PY:-python3}"
 AWS_REGION="${AWS_REGION:-us-east-1}"
 IMAGE="${IMAGE:-$IMAGE_PREFIX/$SERVICE:latest}"
+# The running stack's own address, never a guessed port: another stack may listen on 4566.
+state_file="${ORDERFLOW_STATE_DIR:-$ROOT/.local}/stack.json"
+stack_endpoint=""
+if [ -z "${LOCAL_AWS_ENDPOINT:-}" ]; then
+    [ -r "$state_file" ] || die "no local stack is running (no $state_file). Start one with \`make run\`;
+  one started with ORDERFLOW_STATE_DIR=<dir> is found with the same ORDERFLOW_STATE_DIR=<dir> here
+  (or set LOCAL_AWS_ENDPOINT=<url> to choose the emulator yourself)."
+    stack_endpoint="$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$state_file")"
+    curl -s -o /dev/null --max-time 5 "$stack_endpoint" || die "the stack in $state_file does not answer at
+  $stack_endpoint: start it again with \`make run\` (and the same ORDERFLOW_STATE_DIR)."
+fi
+
 need_daemon
 "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE: run \`make build\` first"
 
@@ -52,11 +65,11 @@ mkdir -p "$ROOT/.local"
 handler="$(sed -n 's/^ORDERFLOW_HANDLER=//p' "$env_file")"
 
 if [ "$NETWORK" = host ]; then
-    endpoint="${LOCAL_AWS_ENDPOINT:-http://127.0.0.1:4566}"
+    endpoint="${LOCAL_AWS_ENDPOINT:-$stack_endpoint}"
     net=(--network host)
     rie_address="127.0.0.1:$RIE_PORT"
 else
-    endpoint="${LOCAL_AWS_ENDPOINT:-http://host.docker.internal:4566}"
+    endpoint="${LOCAL_AWS_ENDPOINT:-${stack_endpoint/127.0.0.1/host.docker.internal}}"
     net=(--add-host host.docker.internal:host-gateway -p "127.0.0.1:$RIE_PORT:8080")
     rie_address="0.0.0.0:8080"
 fi

@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"where logs, emails and stack.json go (default: ${STATE_DIR_ENV}, else .local/)",
     )
+    parser.add_argument(
+        "--no-reload",
+        action="store_true",
+        help="do not restart a function's processes when its code under services/ changes",
+    )
     args = parser.parse_args(argv)
     stack = LocalStack(
         Options(
@@ -42,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             aws_port=args.aws_port,
             retry_delay_seconds=args.retry_delay,
             state_dir=args.state_dir or state_dir(),
+            reload=not args.no_reload,
         )
     )
     try:

@@ -68,6 +68,15 @@ class RuntimeExited:
     pid: int
     reason: str
     respawned: bool
+    reloaded: bool = False  # replaced on purpose, because its code changed (see Reloaded)
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    """The code under services/ changed: these functions' processes were replaced (live reload)."""
+
+    functions: tuple[str, ...]
+    changed: str
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,7 @@ class Options:
     gateway_read_timeout_seconds: float = 10.0
     # Put the fault-injecting proxy between the functions and the emulator (make chaos).
     faults: bool = False
+    # Where the functions' code is (their LAMBDA_TASK_ROOT); a test may run a copy.
+    code_root: Path = REPO_ROOT
+    # Restart a function's processes when its code under code_root/services changes (make run).
+    reload: bool = False

@@ -27,13 +27,13 @@ from services.local.emulator.faults import FaultProxy
 from services.local.emulator.moto import Emulator, client
 from services.local.emulator.provision import Stack, provision
 from services.local.emulator.tap import Tap
+from services.local.functions.reload import Reloader
 from services.local.functions.supervisor import LambdaFunction
 from services.local.gateway.http import Gateway
 from services.local.settings import (
     API_PORT_ENV,
     AWS_PORT_ENV,
     DUMMY_CREDENTIALS,
-    REPO_ROOT,
     STATE_DIR_ENV,
     Options,
 )
@@ -131,7 +131,8 @@ class LocalStack:
             **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))},
             **DUMMY_CREDENTIALS,
             "AWS_ENDPOINT_URL": self.calls_endpoint,
-            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONPATH": str(options.code_root),
+            "LAMBDA_TASK_ROOT": str(options.code_root),
             # Short deadlines, so the sweeper finds a stuck order within a minute (AWS: minutes).
             "ORDER_DEADLINE_SECONDS": str(options.deadline_seconds),
             **options.extra_env,
@@ -166,6 +167,7 @@ class LocalStack:
                 bus=self.bus,
                 dlq_name=f"{function.name}-dlq",
                 on_receive=self._duplicate_once,
+                explain=self.functions[function.name].failures.reason,
             )
             for poller in range(
                 options.consumer_concurrency
@@ -193,6 +195,9 @@ class LocalStack:
                 self._spawn(schedule.run, name=f"schedule-{function.name}")
         if tap is not None:
             self._spawn(tap.run, name="tap")
+        if options.reload:
+            handlers = {f.name: f.handler for f in self.topology.functions}
+            self._spawn(Reloader(options.code_root, self.functions, handlers, self.bus).run, name="reload")
         http = next(f for f in self.topology.functions if f.http)
         self.gateway = Gateway(
             self.functions[http.name], options.api_port, read_timeout=options.gateway_read_timeout_seconds
@@ -206,6 +211,10 @@ class LocalStack:
         self.echo(f"HTTP API:            {self.api_url}")
         self.echo(f"Logs:                {self.logs_dir}/<function>.log")
         self.echo(f"Emails:              {self.emails_dir}/*.eml")
+        if options.reload:
+            self.echo(
+                f"Live reload:         an edit under {options.code_root / 'services'} restarts its functions"
+            )
         self.echo(f"Ready in {time.monotonic() - started:.1f}s. Ctrl-C stops everything.")
 
     def stop(self) -> None:

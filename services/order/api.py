@@ -105,7 +105,10 @@ def create_order(
         correlation_id=correlation_id,
         idempotency_key=idempotency_key,
     )
-    log.info("Order placed", extra={"order_id": placed.order_id, "total": placed.quote.total})
+    log.info(
+        "Order placed",
+        extra={"order_id": placed.order_id, "total": placed.quote.total, "currency": placed.quote.currency},
+    )
     return Response(
         status_code=HTTPStatus.CREATED.value,
         content_type="application/json",

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from services.local.bus import RecordFailed
+from services.local.bus import MovedToDlq, RecordFailed
+from services.local.console.text import TextConsole
 from services.local.stack import LocalStack
 from services.local.tools import cli
 from services.local.tools import orders as ops
@@ -83,6 +84,20 @@ def test_processing_error_lands_in_the_dlq_then_the_sweeper_flags_the_order(
 
     eventually(lambda: order_id in _dlq_orders(state, "billing"))
     assert table_item(state, "payments", order_id) is None
+    # Each failed attempt was announced with the order, the exception and the attempt number,
+    # and the move to the DLQ with its own line (the console prints these events).
+    failed = [e for e in bus_events.of(RecordFailed) if e.order_id == order_id]
+    failures = [e for e in failed if e.message_id == failed[0].message_id]  # the sweeper's copy aside
+    assert [f.attempt for f in failures] == [1, 2, 3, 4, 5]
+    assert {f.error for f in failures} == {
+        "TransientPaymentError: payment provider processing error; retry later"
+    }
+    lines = [
+        TextConsole(print).line(e) for e in [*failures, *bus_events.of(MovedToDlq)] if e.order_id == order_id
+    ]
+    short = order_id.removeprefix("ord_")[:8]
+    assert lines[-1] == f"  ✗ billing: order {short} moves to billing-dlq after 5 attempts"
+    assert lines[0] == f"  ! billing: order {short} failed (attempt 1): {failures[0].error}"
     # The sweeper re-publishes INVOICE_CREATED once; billing fails again; then it flags the order.
     flagged = eventually(
         lambda: (o := request("GET", f"{stack.api_url}/orders/{order_id}")[2])["attention"] and o

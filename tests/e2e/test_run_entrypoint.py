@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -18,20 +19,15 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_stack_stops_cleanly_on_signal(signum: signal.Signals, tmp_path: Path) -> None:
     out = tmp_path / "run.out"
+    state_dir = tmp_path / "local"
+    # One run names its state directory on the command line, the other through the environment.
+    where = ["--state-dir", str(state_dir)] if signum == signal.SIGINT else []
+    env = {**os.environ, "ORDERFLOW_STATE_DIR": str(state_dir if not where else tmp_path / "unused")}
     with out.open("w") as sink:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "services.local",
-                "--api-port",
-                "0",
-                "--aws-port",
-                "0",
-                "--state-dir",
-                str(tmp_path / "local"),
-            ],
+            [sys.executable, "-m", "services.local", "--api-port", "0", "--aws-port", "0", *where],
             cwd=ROOT,
+            env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -41,6 +37,8 @@ def test_stack_stops_cleanly_on_signal(signum: signal.Signals, tmp_path: Path) -
             assert proc.poll() is None, out.read_text()
             assert time.monotonic() < deadline, out.read_text()
             time.sleep(0.1)
+        assert (state_dir / "stack.json").is_file()
+        assert not (tmp_path / "unused").exists()
         proc.send_signal(signum)
         assert proc.wait(timeout=30) == 0, out.read_text()
         assert out.read_text().rstrip().endswith("Stopped.")

@@ -12,6 +12,7 @@ from services.local.bus import (
     Notice,
     Published,
     RecordFailed,
+    Reloaded,
     RuntimeExited,
     Unroutable,
 )
@@ -43,6 +44,10 @@ class TextConsole:
             case MovedToDlq(function=function, order_id=order_id, attempts=attempts, destination=dlq):
                 who = short_reference(order_id) if order_id else "?"
                 return f"  ✗ {function}: order {who} moves to {dlq} after {attempts} attempts"
+            case RuntimeExited(reloaded=True):
+                return None  # one line for the whole reload, below
+            case Reloaded(functions=functions, changed=changed):
+                return f"  ↻ reloaded {', '.join(functions)} ({changed} changed); queues and tables kept"
             case RuntimeExited(function=function, pid=pid, reason=reason, respawned=respawned):
                 then = "; a new process takes over" if respawned else ""
                 return f"  ↻ {function}: process {pid} ended ({reason}){then}"

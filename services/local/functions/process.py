@@ -51,7 +51,7 @@ class Sandbox:
         with self._log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "awslambdaric", self.function.handler],
-                cwd=REPO_ROOT,
+                cwd=env.get("LAMBDA_TASK_ROOT", REPO_ROOT),  # as Lambda runs in /var/task
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

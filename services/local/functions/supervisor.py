@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from services.local.bus import Bus, InvocationStarted, Invoked, RuntimeExited
+from services.local.functions.logs import FailureNotes
 from services.local.functions.process import Sandbox, exit_reason
 from services.local.runtime import InvocationResult
 from services.shared.topology import Function
@@ -36,6 +37,7 @@ class _Life:
     pause: float = 0.0
     reason: str | None = None  # why the supervisor ended it, if it did
     replacing: bool = False
+    reloaded: bool = False
 
 
 class LambdaFunction:
@@ -51,6 +53,7 @@ class LambdaFunction:
         self.function = function
         self.aws_name = aws_name
         self.log_file = log_file
+        self.failures = FailureNotes(log_file)  # why each record failed, from the function's log
         self._bus = bus
         self._env = env
         self._limit = max(1, processes)
@@ -94,6 +97,7 @@ class LambdaFunction:
         for sandbox in taken:
             with self._lock:
                 self._lives[id(sandbox)].reason = reason
+                self._lives[id(sandbox)].reloaded = True
             sandbox.terminate()
             self._replace_if_dead(sandbox)
         for sandbox in taken:
@@ -171,7 +175,7 @@ class LambdaFunction:
             quick = life.reason is None and time.monotonic() - life.started < _QUICK_DEATH_SECONDS
             life.pause = min(_MAX_RESPAWN_PAUSE, max(0.5, life.pause * 2)) if quick else 0.0
             reason = life.reason or exit_reason(returncode)
-        self._bus.publish(RuntimeExited(self.name, pid, reason, respawned=True))
+        self._bus.publish(RuntimeExited(self.name, pid, reason, respawned=True, reloaded=life.reloaded))
         if life.pause and self._stopping.wait(life.pause):
             return
         self._spawn(sandbox)

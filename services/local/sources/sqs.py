@@ -85,6 +85,7 @@ class SqsSource:
         bus: Bus,
         dlq_name: str,
         on_receive: Callable[[Any, str, list[dict[str, Any]]], None] | None = None,
+        explain: Callable[[str], str | None] | None = None,
     ) -> None:
         assert function.consumes is not None
         self.function = function
@@ -97,6 +98,7 @@ class SqsSource:
         self._bus = bus
         self._dlq_name = dlq_name
         self._on_receive = on_receive
+        self._explain = explain  # a message id -> why the handler failed it, from its log
 
     def run(self, stopping: threading.Event) -> None:
         while not stopping.is_set():
@@ -122,6 +124,7 @@ class SqsSource:
             self._on_receive(self._sqs, self._queue_url, received)
         result = self._invoker.invoke({"Records": [sqs_record(m, self._queue_arn) for m in received]})
         floor = 0.0
+        reported = result.ok
         if result.ok:
             payload = result.payload if isinstance(result.payload, dict) else {}
             failed = {f["itemIdentifier"] for f in payload.get("batchItemFailures", [])}
@@ -135,7 +138,8 @@ class SqsSource:
         done: list[dict[str, str]] = []
         for message in received:
             if message["MessageId"] in failed:
-                self._retry_later(message, reason, floor)
+                why = self._explain(message["MessageId"]) if reported and self._explain else None
+                self._retry_later(message, why or reason, floor)
             else:
                 done.append({"Id": str(len(done)), "ReceiptHandle": message["ReceiptHandle"]})
         if done:  # one call for the batch's successes, as the event source mapping makes

@@ -6,6 +6,7 @@ orders show ORDER [--json]     one order's timeline, payment and any flag
 orders stuck                   orders the sweeper flagged, with their DLQ messages
 orders dlq [QUEUE]             messages waiting in the dead-letter queues
 orders redrive QUEUE           move a consumer's DLQ messages back to its queue
+orders logs ORDER [--follow]   every function's log lines for one order, in time order (--json: raw)
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from services.local.functions import logs
 from services.local.tools import orders as ops
 from services.local.tools.client import NoStack, aws_client, load_state, request
 from services.order.domain import Order
@@ -62,9 +66,12 @@ def _show(state: dict[str, Any], args: argparse.Namespace) -> None:
     money = view["currency"]
     print(f"order {view['order_id']}  ({short_reference(view['order_id'])})")
     print(f"  {view['status']}{'  complete' if view.get('complete') else ''}")
-    print(f"  total {format_money(view['total'], money)}  (placed {view['created_at']})")
+    placed = datetime.fromisoformat(view["created_at"])
+    print(f"  total {format_money(view['total'], money)}  (placed {placed:%Y-%m-%d %H:%M:%S %Z})")
     for entry in view["timeline"]:
-        print(f"  {entry['at']}  {entry['status']}")
+        at = datetime.fromisoformat(entry["at"])
+        since = (at - placed).total_seconds()
+        print(f"  {at:%H:%M:%S}.{at.microsecond // 1000:03d}  {entry['status']:<22} +{since:.2f}s")
     for key in ("invoice_number", "tracking_number", "carrier", "failure_reason"):
         if view.get(key):
             print(f"  {key.replace('_', ' ')}: {view[key]}")
@@ -129,6 +136,43 @@ def _redrive(state: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"moved {moved} message(s) from {args.queue}-dlq back to {args.queue}")
 
 
+FOLLOW_INTERVAL_SECONDS = 0.5
+
+
+def _log_filter(state: dict[str, Any], reference: str) -> tuple[str, Callable[[dict[str, Any]], bool]]:
+    """The order's id, and which log lines are about it: its correlation id, or its order id."""
+    order_id = _resolve(state, reference)
+    correlation = ops.correlation_id(aws_client(state, "dynamodb"), state["tables"]["orders"], order_id)
+    return (
+        order_id,
+        lambda r: (
+            r.get("order_id") == order_id
+            or (correlation is not None and r.get("correlation_id") == correlation)
+        ),
+    )
+
+
+def _logs(state: dict[str, Any], args: argparse.Namespace) -> None:
+    order_id, wanted = _log_filter(state, args.order)
+    tails: dict[str, logs.Tail] = {}
+    directory = Path(state["logs_dir"])
+
+    def show() -> int:
+        found = logs.lines_of(directory, tails, wanted)
+        for line in found:
+            print(json.dumps(line.record) if args.json else logs.render(line), flush=True)
+        return len(found)
+
+    if not show() and not args.follow:
+        raise CliError(f"no log lines for order {short_reference(order_id)} in {directory}")
+    try:
+        while args.follow:
+            time.sleep(FOLLOW_INTERVAL_SECONDS)
+            show()
+    except KeyboardInterrupt:
+        pass
+
+
 def _resolve(state: dict[str, Any], reference: str) -> str:
     try:
         return ops.resolve(aws_client(state, "dynamodb"), state["tables"]["orders"], reference)
@@ -153,6 +197,11 @@ def parser() -> argparse.ArgumentParser:
     redrive = commands.add_parser("redrive", help="move a DLQ's messages back to its queue")
     redrive.add_argument("queue")
     redrive.set_defaults(run=_redrive)
+    log = commands.add_parser("logs", help="one order's log lines from every function, in time order")
+    log.add_argument("order", help="order id, short id or unique prefix")
+    log.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until Ctrl-C")
+    log.add_argument("--json", action="store_true", help="the raw Powertools JSON lines")
+    log.set_defaults(run=_logs)
     return root
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from services.local.emulator.moto import client
-from services.local.settings import state_dir
+from services.local.settings import API_PORT_ENV, AWS_PORT_ENV, STATE_DIR_ENV, state_dir
 
 STATE_FILE_NAME = "stack.json"
 
@@ -21,22 +21,27 @@ def state_file() -> Path:
 
 
 class NoStack(RuntimeError):
-    def __init__(self) -> None:
-        super().__init__("No local stack is running. Start one with `make run` (in another terminal).")
+    def __init__(self, path: Path, detail: str = "") -> None:
+        super().__init__(
+            f"no local stack is running{detail} (looked for {path}). Start one with `make run` in "
+            f"another terminal; a stack started with {STATE_DIR_ENV}=<dir> (e.g. with its own "
+            f"{API_PORT_ENV} and {AWS_PORT_ENV}) is found with the same {STATE_DIR_ENV}=<dir> here."
+        )
 
 
 def load_state(path: Path | None = None) -> dict[str, Any]:
+    """The running stack's state file: its addresses, tables and queues. NoStack if it is gone."""
     path = path or state_file()
     try:
         state: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:
-        raise NoStack() from None
+        raise NoStack(path) from None
     try:
         urllib.request.urlopen(f"{state['api_url']}/orders/ping", timeout=2)
     except urllib.error.HTTPError:
         pass  # it answered
     except OSError:
-        raise NoStack() from None
+        raise NoStack(path, f" at {state['api_url']}") from None
     return state
 
 

@@ -57,6 +57,12 @@ def resolve(dynamodb: Any, table: str, reference: str) -> str:
     return matches[0]
 
 
+def correlation_id(dynamodb: Any, table: str, order_id: str) -> str | None:
+    """The correlation id every log line about the order carries (the POST's request id)."""
+    item = dynamo.get(dynamodb, table, {"order_id": order_id})
+    return None if item is None else str(item.get("correlation_id") or "") or None
+
+
 def flagged(dynamodb: Any, table: str, index: str = "due") -> list[Order]:
     """Orders the sweeper flagged for attention, oldest flag first (the index's own partition)."""
     ids: list[str] = []
