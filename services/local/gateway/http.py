@@ -21,12 +21,12 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
-from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from services.local.gateway.routes import resolve

@@ -35,7 +35,8 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 # Served with every answer: the page runs only its own script and embeds nothing from elsewhere.
 _SECURITY = {
     "Content-Security-Policy": "default-src 'self'; frame-src 'self'; img-src 'self' data:; "
-    "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
