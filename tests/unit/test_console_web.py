@@ -49,7 +49,8 @@ def test_emails_for_one_order_only_rendered_as_html_with_the_address_masked(tmp_
         "Your order abababab has shipped",
     ]
     assert found[0]["to"] == "a***@example.com"
-    assert ORDER in found[0]["html"] and found[0]["text"] == ""
+    assert ORDER in found[0]["html"]
+    assert found[0]["text"] == ""
 
 
 def test_log_lines_of_one_order_in_time_order_one_readable_line_each(tmp_path: Path) -> None:
@@ -68,7 +69,8 @@ def test_log_lines_of_one_order_in_time_order_one_readable_line_each(tmp_path: P
     lines = log_lines_for(tmp_path, (ORDER, ""))
     assert [entry["function"] for entry in lines] == ["invoice", "invoice", "billing"]
     assert lines[1]["line"] == "2026-01-01T00:00:01Z INFO invoice: Invoice issued"
-    assert "tok_x" not in lines[2]["line"] and "payment_token=•••" in lines[2]["line"]
+    assert "tok_x" not in lines[2]["line"]
+    assert "payment_token=•••" in lines[2]["line"]
     assert log_line("x", "not json")[1] == "x: not json"
 
 
@@ -91,7 +93,8 @@ def console(tmp_path: Path) -> WebConsole:
 
 def test_the_page_is_served_with_a_policy_that_runs_only_its_own_script(console: WebConsole) -> None:
     reply = console("GET", "/_console", _headers(Host="127.0.0.1:3000"), b"")
-    assert reply.status == 200 and b"/_console/console.js" in reply.body
+    assert reply.status == 200
+    assert b"/_console/console.js" in reply.body
     assert "script-src 'self'" in reply.headers["Content-Security-Policy"]
     script = console("GET", "/_console/console.js", _headers(Host="localhost:3000"), b"")
     assert b"innerHTML" not in script.body  # data goes in as text, never as markup
@@ -112,7 +115,8 @@ def test_redrive_needs_the_console_header_and_a_consumer_dlq(console: WebConsole
         _headers(Host="127.0.0.1", X_Orderflow_Console="1"),
         b"",
     )
-    assert unknown.status == 404 and b"billing" in unknown.body
+    assert unknown.status == 404
+    assert b"billing" in unknown.body
     assert console("DELETE", path, _headers(Host="127.0.0.1"), b"").status == 405
 
 
