@@ -19,7 +19,6 @@ import base64
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from services.local.gateway.routes import resolve
 from services.local.runtime import InvocationResult
+from services.local.serving import Served
 from services.local.settings import ACCOUNT_ID
 
 PAYLOAD_LIMIT = 10 * 1024 * 1024  # API Gateway's maximum payload
@@ -242,7 +242,7 @@ class _Server(ThreadingHTTPServer):
         return None
 
 
-class Gateway:
+class Gateway(Served):
     """The local REST API: start() binds the port and serves in a thread."""
 
     def __init__(
@@ -254,16 +254,6 @@ class Gateway:
         stage: str = "local",
         mounts: Mapping[str, Mount] | None = None,
     ) -> None:
-        self._server = _Server(port, invoker, read_timeout, stage, mounts or {})
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        server = _Server(port, invoker, read_timeout, stage, mounts or {})
+        super().__init__(server, "gateway")
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from services.local.runtime.server import RuntimeApiServer
+from services.local.serving import Served
 
 INVOKE_PATH = re.compile(r"/2015-03-31/functions/[A-Za-z0-9_:$.-]+/invocations")
 FUNCTION_ERROR_HEADER = "X-Amz-Function-Error"
@@ -84,20 +84,10 @@ class _InvokeServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class InvokeApi:
+class InvokeApi(Served):
     """Serves the Invoke endpoint for `api` on host:port (port 0: any free one)."""
 
     def __init__(self, api: RuntimeApiServer, port: int, host: str = "127.0.0.1") -> None:
-        self._server = _InvokeServer((host, port), api)
-        self.url = f"http://{host}:{self._server.server_address[1]}/2015-03-31/functions/function/invocations"
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="invoke-api", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        server = _InvokeServer((host, port), api)
+        super().__init__(server, "invoke-api")
+        self.url = f"http://{host}:{server.server_address[1]}/2015-03-31/functions/function/invocations"

@@ -78,9 +78,11 @@ def summary(state: dict[str, Any], dynamodb: Any, sqs: Any, limit: int = 100) ->
     table = state["tables"]["orders"]
     now = time.time()
     found = ops.orders(dynamodb, table, limit=10_000)
-    queues = []
+    queues: list[dict[str, Any]] = []
+    waiting = 0
     for name, url in sorted(ops.parked_queues(state).items()):
         messages = ops.peek(sqs, name, url)
+        waiting += len(messages)
         queues.append(
             {
                 "name": name,
@@ -95,7 +97,7 @@ def summary(state: dict[str, Any], dynamodb: Any, sqs: Any, limit: int = 100) ->
         "failed": sum(o.status in FAILED for o in found),
         "in_flight": sum(not o.complete and o.attention is None for o in found),
         "stuck": len(stuck),
-        "in_dlqs": sum(len(q["messages"]) for q in queues),
+        "in_dlqs": waiting,
     }
     return {
         "counts": counts,
