@@ -72,6 +72,10 @@ def test_log_lines_of_one_order_in_time_order_one_readable_line_each(tmp_path: P
     assert "tok_x" not in lines[2]["line"]
     assert "payment_token=•••" in lines[2]["line"]
     assert log_line("x", "not json")[1] == "x: not json"
+    failed = json.dumps(
+        {"message": "Record failed", "exception": "Traceback (most recent call last):\n  ...\nE: boom\n"}
+    )
+    assert log_line("billing", failed)[1] == "billing: Record failed error=E: boom"
 
 
 def _headers(**values: str) -> Message:

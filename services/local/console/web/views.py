@@ -160,6 +160,7 @@ _ROUTINE_KEYS = frozenset(
     {"level", "location", "message", "timestamp", "service", "cold_start", "function_name"}
     | {"function_memory_size", "function_arn", "function_request_id", "xray_trace_id"}
     | {"sampling_rate", "order_id", "correlation_id", "message_id", "event_id"}
+    | {"exception", "exception_name", "stack_trace"}
 )
 
 
@@ -172,10 +173,12 @@ def log_line(function: str, line: str) -> tuple[str, str]:
     if not isinstance(record, dict):
         return "", f"{function}: {redact(line)}"
     record = redact(record)
-    extra = " ".join(f"{k}={record[k]}" for k in record if k not in _ROUTINE_KEYS)
+    extra = [f"{k}={record[k]}" for k in record if k not in _ROUTINE_KEYS]
+    if record.get("exception"):  # a traceback: its last line names the exception and says why
+        extra.append(f"error={str(record['exception']).strip().splitlines()[-1]}")
     at = str(record.get("timestamp", ""))
-    text = f"{at} {record.get('level', '')} {function}: {record.get('message', '')} {extra}"
-    return at, text.rstrip()
+    parts = [at, str(record.get("level", "")), f"{function}:", str(record.get("message", "")), *extra]
+    return at, " ".join(part for part in parts if part)
 
 
 def log_lines_for(logs_dir: Path, keys: tuple[str, ...]) -> list[dict[str, str]]:
