@@ -12,6 +12,7 @@
 #   LOCAL_AWS_ENDPOINT  the emulator's URL as the container sees it
 #                       (default http://127.0.0.1:4566 with host, http://host.docker.internal:4566 with bridge)
 #   RIE_PORT            where the emulator listens on this machine (default 9000)
+#   CONTAINER_NAME      the container's name (default orderflow-rie-$SERVICE)
 #   RIE_PATH            the aws-lambda-rie binary (default .local/aws-lambda-rie); absent: the
 #                       project's Runtime API server instead (RIE_DOWNLOAD=1 downloads it first)
 set -euo pipefail
@@ -28,6 +29,7 @@ RIE_PATH="${RIE_PATH:-$ROOT/.local/aws-lambda-rie}"
 PY="${PY:-python3}"
 AWS_REGION="${AWS_REGION:-us-east-1}"
 IMAGE="${IMAGE:-$IMAGE_PREFIX/$SERVICE:latest}"
+CONTAINER_NAME="${CONTAINER_NAME:-orderflow-rie-$SERVICE}"
 need_daemon
 "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE: run \`make build\` first"
 
@@ -73,7 +75,7 @@ echo "invoke it with: make invoke SERVICE=$SERVICE EVENT=tests/events/<event>.js
 
 if [ -x "$RIE_PATH" ]; then
     echo "running $IMAGE as $FUNCTION ($handler) under aws-lambda-rie on 127.0.0.1:$RIE_PORT, AWS at $endpoint"
-    exec "$DOCKER" run --rm --init --name "orderflow-rie-$SERVICE" "${net[@]}" "${common_env[@]}" \
+    exec "$DOCKER" run --rm --init --name "$CONTAINER_NAME" "${net[@]}" "${common_env[@]}" \
         -v "$RIE_PATH:/usr/local/bin/aws-lambda-rie:ro" \
         --entrypoint /usr/local/bin/aws-lambda-rie \
         "$IMAGE" --runtime-interface-emulator-address "$rie_address" python -m awslambdaric "$handler"
@@ -99,5 +101,5 @@ for name in AWS_LAMBDA_RUNTIME_API AWS_LAMBDA_FUNCTION_NAME AWS_LAMBDA_FUNCTION_
 done
 exec "$PY" images/run_runtime_api.py --function "${function_name:-$FUNCTION}" --port "$RIE_PORT" \
     --timeout "${timeout:-30}" --memory "${memory:-256}" --bind "$bind" --advertise "$advertise" -- \
-    "$DOCKER" run --rm --init --name "orderflow-rie-$SERVICE" "${runtime_net[@]}" "${common_env[@]}" \
+    "$DOCKER" run --rm --init --name "$CONTAINER_NAME" "${runtime_net[@]}" "${common_env[@]}" \
     "${lambda_env[@]}" "$IMAGE" "$handler"

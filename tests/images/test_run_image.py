@@ -40,6 +40,7 @@ def test_run_image_without_aws_lambda_rie_then_make_invoke(
     built: Built, moto_server: dict[str, Any], tmp_path: Path
 ) -> None:
     port = _free_port()
+    name = f"orderflow-test-rie-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "SERVICE": "invoice",
@@ -49,6 +50,7 @@ def test_run_image_without_aws_lambda_rie_then_make_invoke(
         "RIE_PORT": str(port),
         "LOCAL_AWS_ENDPOINT": moto_server["url"],
         "PY": sys.executable,
+        "CONTAINER_NAME": name,
     }
     log = tmp_path / "run-image.log"
     with log.open("w") as out:
@@ -89,5 +91,5 @@ def test_run_image_without_aws_lambda_rie_then_make_invoke(
         try:
             running.wait(timeout=30)
         finally:
-            subprocess.run([built.docker, "rm", "-f", "orderflow-rie-invoice"], capture_output=True)
+            subprocess.run([built.docker, "rm", "-f", name], capture_output=True)
     assert running.returncode == 0, log.read_text()
