@@ -49,6 +49,7 @@ def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSta
         aws_port=0,
         state_dir=tmp_path_factory.mktemp("console"),
         retry_delay_seconds=0,
+        deadline_seconds=300,  # no sweeper nudge: it would send billing a second message to dead-letter
         quiet=True,
         extra_env={"POWERTOOLS_LOG_LEVEL": "INFO"},  # the log lines the order's page shows
     )
@@ -80,7 +81,7 @@ def page(browser: Any, console_stack: LocalStack) -> Iterator[Any]:
 
 
 def test_an_order_reaches_shipped_on_the_page_with_its_timeline_and_emails(
-    failing_order: str, page: Any, console_stack: LocalStack
+    browser: Any, failing_order: str, page: Any, console_stack: LocalStack
 ) -> None:
     from playwright.sync_api import expect
 
@@ -102,7 +103,7 @@ def test_an_order_reaches_shipped_on_the_page_with_its_timeline_and_emails(
 
 
 def test_a_dead_lettered_message_is_redriven_from_the_page_and_no_secret_shows(
-    failing_order: str, page: Any, console_stack: LocalStack
+    browser: Any, failing_order: str, page: Any, console_stack: LocalStack
 ) -> None:
     from playwright.sync_api import expect
 
