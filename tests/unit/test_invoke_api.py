@@ -107,6 +107,16 @@ def test_a_raised_error_is_a_function_error_and_the_runtime_serves_on(echo: int)
     assert _post(echo, b'{"n": 1}')[2]["event"] == {"n": 1}  # type: ignore[index]
 
 
+def test_a_runtime_that_dies_fails_its_invocation_and_a_new_one_takes_the_next(echo: int) -> None:
+    status, headers, body = _post(echo, b'{"action": "exit"}')
+    assert status == 200
+    assert headers["X-Amz-Function-Error"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ExitError"  # type: ignore[index]
+    assert "status 3" in body["errorMessage"]  # type: ignore[index]
+    answer = _post(echo, b'{"n": 2}')[2]
+    assert answer["event"] == {"n": 2}  # type: ignore[index]
+
+
 def test_a_body_that_is_not_json_is_refused(echo: int) -> None:
     status, _, body = _post(echo, b"{not json")
     assert status == 400
