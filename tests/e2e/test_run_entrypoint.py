@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,11 @@ def test_stack_stops_cleanly_on_signal(signum: signal.Signals, tmp_path: Path) -
             assert proc.poll() is None, out.read_text()
             assert time.monotonic() < deadline, out.read_text()
             time.sleep(0.1)
+        console = re.search(r"^Console: +(http://127\.0\.0\.1:\d+/_console)\b", out.read_text(), re.MULTILINE)
+        assert console is not None, f"the banner names no console:\n{out.read_text()}"
+        with urllib.request.urlopen(console.group(1), timeout=10) as page:
+            assert page.status == 200
+            assert b"orderflow" in page.read()
         proc.send_signal(signum)
         assert proc.wait(timeout=30) == 0, out.read_text()
         assert out.read_text().rstrip().endswith("Stopped.")
