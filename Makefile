@@ -88,7 +88,7 @@ build: ## build the base and every service image (tags: git short SHA, latest); 
 push: ## log in to ECR, push each service image, write .local/image-digests.json for Terraform
 	$(IMAGE_ENV) images/push.sh
 
-run-image: ## run SERVICE=x under aws-lambda-rie on 127.0.0.1:9000, AWS calls to the local stack
+run-image: ## run SERVICE=x behind the Invoke endpoint on 127.0.0.1:9000 (aws-lambda-rie, else our Runtime API)
 	$(IMAGE_ENV) SERVICE='$(SERVICE)' PY='$(if $(wildcard $(PY)),$(PY),python3)' images/run-image.sh
 
 invoke: ## POST EVENT=tests/events/x.json to the image `make run-image` runs; print the response

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# POST an event to an image running under aws-lambda-rie (`make run-image`) and print the response.
+# POST an event to the image `make run-image` runs (under aws-lambda-rie or the project's Runtime API
+# server: the same endpoint) and print the response.
 #   EVENT=tests/events/sqs_order_created.json  RIE_PORT=9000
 set -euo pipefail
 EVENT="${EVENT:-}"

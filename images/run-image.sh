@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Run one service image locally under the AWS Lambda Runtime Interface Emulator (aws-lambda-rie),
-# its AWS calls going to the local stack's emulator (`make run`). Then `make invoke`.
+# Run one service image locally behind Lambda's Invoke endpoint on 127.0.0.1:$RIE_PORT, its AWS
+# calls going to the local stack's emulator (`make run`). Then `make invoke`.
+# With aws-lambda-rie (at RIE_PATH) the container runs under it. Without it (it cannot be downloaded
+# everywhere), the image's own `python -m awslambdaric` runs against the project's Runtime API
+# server (services/local/runtime) and images/run_runtime_api.py serves the same Invoke endpoint.
 #
 #   SERVICE             image to run: order | invoice | billing | shipment | email (required)
 #   FUNCTION            function from services/topology.json (default: the image's own;
@@ -10,7 +13,9 @@
 #                       from its state file $ORDERFLOW_STATE_DIR/stack.json, else .local/stack.json;
 #                       with bridge, its host is host.docker.internal)
 #   RIE_PORT            where the emulator listens on this machine (default 9000)
-#   RIE_PATH            the aws-lambda-rie binary (default .local/aws-lambda-rie, downloaded on first use)
+#   CONTAINER_NAME      the container's name (default orderflow-rie-$SERVICE)
+#   RIE_PATH            the aws-lambda-rie binary (default .local/aws-lambda-rie); absent: the
+#                       project's Runtime API server instead (RIE_DOWNLOAD=1 downloads it first)
 set -euo pipefail
 # shellcheck source=images/common.sh
 . "$(dirname "$0")/common.sh"
@@ -37,10 +42,11 @@ if [ -z "${LOCAL_AWS_ENDPOINT:-}" ]; then
   $stack_endpoint: start it again with \`make run\` (and the same ORDERFLOW_STATE_DIR)."
 fi
 
+CONTAINER_NAME="${CONTAINER_NAME:-orderflow-rie-$SERVICE}"
 need_daemon
 "$DOCKER" image inspect "$IMAGE" >/dev/null 2>&1 || die "no image $IMAGE: run \`make build\` first"
 
-if [ ! -x "$RIE_PATH" ]; then
+if [ ! -x "$RIE_PATH" ] && [ "${RIE_DOWNLOAD:-0}" = 1 ]; then
     case "$(uname -m)" in
         aarch64 | arm64) asset=aws-lambda-rie-arm64 ;;
         *) asset=aws-lambda-rie ;;
@@ -48,15 +54,13 @@ if [ ! -x "$RIE_PATH" ]; then
     rie_url="https://github.com/aws/aws-lambda-runtime-interface-emulator/releases/latest/download/$asset"
     echo "aws-lambda-rie not found at ${RIE_PATH#"$ROOT"/}: downloading $rie_url"
     mkdir -p "$(dirname "$RIE_PATH")"
-    if ! curl -fsSL --connect-timeout 10 --max-time 120 -o "$RIE_PATH.part" "$rie_url"; then
+    if curl -fsSL --connect-timeout 10 --max-time 120 -o "$RIE_PATH.part" "$rie_url"; then
+        chmod +x "$RIE_PATH.part"
+        mv "$RIE_PATH.part" "$RIE_PATH"
+    else
         rm -f "$RIE_PATH.part"
-        die "could not download aws-lambda-rie from $rie_url.
-  This machine's network may reach only package registries, not GitHub releases.
-  Download it where you can, copy it to ${RIE_PATH#"$ROOT"/} and chmod +x it; or run the image
-  against the Runtime API server instead (no emulator needed): pytest -m images tests/images"
+        echo "could not download aws-lambda-rie: using the project's Runtime API server instead" >&2
     fi
-    chmod +x "$RIE_PATH.part"
-    mv "$RIE_PATH.part" "$RIE_PATH"
 fi
 
 env_file="$ROOT/.local/run-image-$FUNCTION.env"
@@ -73,14 +77,42 @@ else
     net=(--add-host host.docker.internal:host-gateway -p "127.0.0.1:$RIE_PORT:8080")
     rie_address="0.0.0.0:8080"
 fi
-echo "running $IMAGE as $FUNCTION ($handler) under aws-lambda-rie on 127.0.0.1:$RIE_PORT, AWS at $endpoint"
+common_env=(
+    --env-file "$env_file"
+    -e AWS_ENDPOINT_URL="$endpoint"
+    -e AWS_ACCESS_KEY_ID="${LOCAL_AWS_ACCESS_KEY_ID:-testing}"
+    -e AWS_SECRET_ACCESS_KEY="${LOCAL_AWS_SECRET_ACCESS_KEY:-testing}"
+    -e AWS_REGION="$AWS_REGION" -e AWS_DEFAULT_REGION="$AWS_REGION"
+)
 echo "invoke it with: make invoke SERVICE=$SERVICE EVENT=tests/events/<event>.json"
-exec "$DOCKER" run --rm --init --name "orderflow-rie-$SERVICE" "${net[@]}" \
-    --env-file "$env_file" \
-    -e AWS_ENDPOINT_URL="$endpoint" \
-    -e AWS_ACCESS_KEY_ID="${LOCAL_AWS_ACCESS_KEY_ID:-testing}" \
-    -e AWS_SECRET_ACCESS_KEY="${LOCAL_AWS_SECRET_ACCESS_KEY:-testing}" \
-    -e AWS_REGION="$AWS_REGION" -e AWS_DEFAULT_REGION="$AWS_REGION" \
-    -v "$RIE_PATH:/usr/local/bin/aws-lambda-rie:ro" \
-    --entrypoint /usr/local/bin/aws-lambda-rie \
-    "$IMAGE" --runtime-interface-emulator-address "$rie_address" python -m awslambdaric "$handler"
+
+if [ -x "$RIE_PATH" ]; then
+    echo "running $IMAGE as $FUNCTION ($handler) under aws-lambda-rie on 127.0.0.1:$RIE_PORT, AWS at $endpoint"
+    exec "$DOCKER" run --rm --init --name "$CONTAINER_NAME" "${net[@]}" "${common_env[@]}" \
+        -v "$RIE_PATH:/usr/local/bin/aws-lambda-rie:ro" \
+        --entrypoint /usr/local/bin/aws-lambda-rie \
+        "$IMAGE" --runtime-interface-emulator-address "$rie_address" python -m awslambdaric "$handler"
+fi
+
+# No aws-lambda-rie: the image's awslambdaric against the project's Runtime API server.
+if [ "$NETWORK" = host ]; then
+    bind=127.0.0.1 advertise=127.0.0.1 runtime_net=(--network host)
+else
+    bind="$("$DOCKER" network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}')"
+    advertise=host.docker.internal runtime_net=(--add-host host.docker.internal:host-gateway)
+fi
+function_name="$(sed -n 's/^AWS_LAMBDA_FUNCTION_NAME=//p' "$env_file")"
+timeout="$(sed -n 's/^AWS_LAMBDA_FUNCTION_TIMEOUT=//p' "$env_file")"
+memory="$(sed -n 's/^AWS_LAMBDA_FUNCTION_MEMORY_SIZE=//p' "$env_file")"
+echo "running $IMAGE as $FUNCTION ($handler): aws-lambda-rie not found at ${RIE_PATH#"$ROOT"/}, so its"
+echo "  awslambdaric runs against the project's Runtime API server; invoke on 127.0.0.1:$RIE_PORT, AWS at $endpoint"
+lambda_env=()
+for name in AWS_LAMBDA_RUNTIME_API AWS_LAMBDA_FUNCTION_NAME AWS_LAMBDA_FUNCTION_VERSION \
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE AWS_LAMBDA_FUNCTION_TIMEOUT AWS_LAMBDA_LOG_GROUP_NAME \
+    AWS_LAMBDA_LOG_STREAM_NAME; do
+    lambda_env+=(-e "$name")
+done
+exec "$PY" images/run_runtime_api.py --function "${function_name:-$FUNCTION}" --port "$RIE_PORT" \
+    --timeout "${timeout:-30}" --memory "${memory:-256}" --bind "$bind" --advertise "$advertise" -- \
+    "$DOCKER" run --rm --init --name "$CONTAINER_NAME" "${runtime_net[@]}" "${common_env[@]}" \
+    "${lambda_env[@]}" "$IMAGE" "$handler"

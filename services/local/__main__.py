@@ -50,24 +50,25 @@ def main(argv: list[str] | None = None) -> int:
             reload=not args.no_reload,
         )
     )
-    try:
-        stack.start()
-    except PortTaken as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except Exception:
-        stack.stop()
-        raise
-    sample = os.path.relpath(SAMPLE_FILE)
-    print(
-        f"Try: curl -s -X POST {stack.api_url}/orders -H 'Content-Type: application/json' -d @{sample}",
-        flush=True,
-    )
     # Ctrl-C raises KeyboardInterrupt; SIGTERM is made to do the same. (A handler that sets
-    # an Event the main thread is waiting on can deadlock on the Event's own lock.)
+    # an Event the main thread is waiting on can deadlock on the Event's own lock.) Both from the
+    # start: a signal that arrives while the stack starts still stops what has started.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        try:
+            stack.start()
+        except PortTaken as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except Exception:
+            stack.stop()
+            raise
+        sample = os.path.relpath(SAMPLE_FILE)
+        print(
+            f"Try: curl -s -X POST {stack.api_url}/orders -H 'Content-Type: application/json' -d @{sample}",
+            flush=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -23,6 +23,8 @@ from typing import Any
 
 from services.local.bus import Bus
 from services.local.console.text import TextConsole
+from services.local.console.web import PREFIX as CONSOLE_PREFIX
+from services.local.console.web import WebConsole
 from services.local.emulator.faults import FaultProxy
 from services.local.emulator.moto import Emulator, client
 from services.local.emulator.provision import Stack, provision
@@ -81,6 +83,7 @@ class LocalStack:
         self.gateway: Gateway | None = None
         self.endpoint = ""
         self.api_url = ""
+        self.console_url = ""
         self.proxy: FaultProxy | None = None
         self.calls_endpoint = ""
         self.duplicate_deliveries = False
@@ -199,16 +202,22 @@ class LocalStack:
             handlers = {f.name: f.handler for f in self.topology.functions}
             self._spawn(Reloader(options.code_root, self.functions, handlers, self.bus).run, name="reload")
         http = next(f for f in self.topology.functions if f.http)
+        console = WebConsole(self.state, self.client, self.emails_dir, self.logs_dir)
         self.gateway = Gateway(
-            self.functions[http.name], options.api_port, read_timeout=options.gateway_read_timeout_seconds
+            self.functions[http.name],
+            options.api_port,
+            read_timeout=options.gateway_read_timeout_seconds,
+            mounts={CONSOLE_PREFIX: console},
         )
         self.gateway.start()
         self.api_url = self.gateway.url
+        self.console_url = self.api_url + CONSOLE_PREFIX
         self.write_state()
         self.echo(
             f"AWS emulator (moto): {self.endpoint}   e.g. aws --endpoint-url {self.endpoint} sqs list-queues"
         )
         self.echo(f"HTTP API:            {self.api_url}")
+        self.echo(f"Console:             {self.console_url}   (orders, emails, logs, DLQs live)")
         self.echo(f"Logs:                {self.logs_dir}/<function>.log")
         self.echo(f"Emails:              {self.emails_dir}/*.eml")
         if options.reload:
@@ -264,12 +273,16 @@ class LocalStack:
             )
 
     def write_state(self) -> None:
-        """What the `orders` CLI, `make demo` and `make run-image` need to find this stack."""
+        self.state_file.write_text(json.dumps(self.state(), indent=2))
+
+    def state(self) -> dict[str, Any]:
+        """What the `orders` CLI, `make demo`, `make run-image` and the console need to find this stack."""
         assert self.stack is not None
-        state = {
+        return {
             "pid": os.getpid(),
             "endpoint": self.endpoint,
             "api_url": self.api_url,
+            "console_url": self.console_url,
             "tables": self.stack.tables,
             "queue_urls": self.stack.queue_urls,
             "dlq_urls": self.stack.dlq_urls,
@@ -279,7 +292,6 @@ class LocalStack:
             "emails_dir": str(self.emails_dir),
             "logs_dir": str(self.logs_dir),
         }
-        self.state_file.write_text(json.dumps(state, indent=2))
 
     def _spawn(self, target: Callable[[threading.Event], None], *, name: str) -> None:
         thread = threading.Thread(target=target, args=(self._stopping,), name=name, daemon=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -39,9 +41,38 @@ def test_stack_stops_cleanly_on_signal(signum: signal.Signals, tmp_path: Path) -
             time.sleep(0.1)
         assert (state_dir / "stack.json").is_file()
         assert not (tmp_path / "unused").exists()
+        console = re.search(r"^Console: +(http://127\.0\.0\.1:\d+/_console)\b", out.read_text(), re.MULTILINE)
+        assert console is not None, f"the banner names no console:\n{out.read_text()}"
+        with urllib.request.urlopen(console.group(1), timeout=10) as page:
+            assert page.status == 200
+            assert b"orderflow" in page.read()
         proc.send_signal(signum)
         assert proc.wait(timeout=30) == 0, out.read_text()
         assert out.read_text().rstrip().endswith("Stopped.")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_ctrl_c_while_the_stack_starts_stops_what_has_started(tmp_path: Path) -> None:
+    state = tmp_path / "local"
+    out = tmp_path / "run.out"
+    command = [sys.executable, "-m", "services.local", "--api-port", "0", "--aws-port", "0"]
+    with out.open("w") as sink:
+        proc = subprocess.Popen(
+            [*command, "--state-dir", str(state)], cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not (state / "emails").exists():  # made first thing in start()
+            assert proc.poll() is None, out.read_text()
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, out.read_text()
+        assert out.read_text().rstrip().endswith("Stopped.")
+        emulators = subprocess.run(["pgrep", "-f", f"--emails-dir {state}/emails"], capture_output=True)
+        assert emulators.stdout == b"", "the emulator process outlived the stack"
     finally:
         if proc.poll() is None:
             proc.kill()

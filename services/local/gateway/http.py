@@ -8,6 +8,9 @@ routes `ANY /orders`, `ANY /orders/{order_id}` and `ANY /{proxy+}` to the functi
 - a body that is not UTF-8 reaches the function base64-encoded (`isBase64Encoded`);
 - a function that fails or times out is 502 `Internal server error`.
 Errors decided here use the API's JSON error body, never an HTML page.
+
+A path under a mount (the web console's /_console) is answered by the mount and never reaches the
+function: the one thing the local gateway serves that API Gateway does not.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import base64
 import json
 import os
 import sys
-import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from http import HTTPStatus
@@ -27,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from services.local.gateway.routes import resolve
 from services.local.runtime import InvocationResult
+from services.local.serving import Served
 from services.local.settings import ACCOUNT_ID
 
 PAYLOAD_LIMIT = 10 * 1024 * 1024  # API Gateway's maximum payload
@@ -42,6 +46,10 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+# A mount answers the requests under its prefix: (method, path with query, headers, body) -> Reply.
+Mount = Callable[[str, str, Message, bytes], Reply]
 
 
 def error_reply(status: HTTPStatus, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -202,6 +210,10 @@ class _Handler(BaseHTTPRequestHandler):
                 error_reply(HTTPStatus.REQUEST_TIMEOUT, "The request body did not arrive in time"), close=True
             )
             return
+        mount = self.server.mount_for(urlsplit(self.path).path)
+        if mount is not None:
+            self._reply(mount(self.command, self.path, self.headers, body))
+            return
         event = proxy_event(self.command, self.path, self.headers, body, stage=self.server.stage)
         self._reply(reply_of(self.server.invoker.invoke(event)))
 
@@ -214,29 +226,34 @@ class _Server(ThreadingHTTPServer):
         if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is no error
             super().handle_error(request, client_address)
 
-    def __init__(self, port: int, invoker: Invoker, read_timeout: float, stage: str) -> None:
+    def __init__(
+        self, port: int, invoker: Invoker, read_timeout: float, stage: str, mounts: Mapping[str, Mount]
+    ) -> None:
         self.invoker = invoker
         self.read_timeout = read_timeout
         self.stage = stage
+        self.mounts = dict(mounts)
         super().__init__(("127.0.0.1", port), _Handler)
 
+    def mount_for(self, path: str) -> Mount | None:
+        for prefix, mount in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return mount
+        return None
 
-class Gateway:
+
+class Gateway(Served):
     """The local REST API: start() binds the port and serves in a thread."""
 
     def __init__(
-        self, invoker: Invoker, port: int, *, read_timeout: float = 10.0, stage: str = "local"
+        self,
+        invoker: Invoker,
+        port: int,
+        *,
+        read_timeout: float = 10.0,
+        stage: str = "local",
+        mounts: Mapping[str, Mount] | None = None,
     ) -> None:
-        self._server = _Server(port, invoker, read_timeout, stage)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        server = _Server(port, invoker, read_timeout, stage, mounts or {})
+        super().__init__(server, "gateway")
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"

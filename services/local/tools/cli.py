@@ -120,19 +120,7 @@ def _redrive(state: dict[str, Any], args: argparse.Namespace) -> None:
     sources, dlqs = state["queue_urls"], state["dlq_urls"]
     if args.queue not in dlqs:
         raise CliError(f"no consumer DLQ {args.queue!r}; redrive one of: {', '.join(sorted(dlqs))}")
-    sqs = aws_client(state, "sqs")
-    moved = 0
-    while batch := sqs.receive_message(
-        QueueUrl=dlqs[args.queue], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-    ).get("Messages", []):
-        for message in batch:
-            sqs.send_message(
-                QueueUrl=sources[args.queue],
-                MessageBody=message["Body"],
-                MessageAttributes=message.get("MessageAttributes", {}),
-            )
-            sqs.delete_message(QueueUrl=dlqs[args.queue], ReceiptHandle=message["ReceiptHandle"])
-            moved += 1
+    moved = ops.redrive(aws_client(state, "sqs"), dlqs[args.queue], sources[args.queue])
     print(f"moved {moved} message(s) from {args.queue}-dlq back to {args.queue}")
 
 

@@ -134,3 +134,22 @@ def parked_queues(state: dict[str, Any]) -> dict[str, str]:
     """Every queue where messages wait for a person: each consumer's DLQ, the relay's on-failure
     destination and the unroutable queue, by name."""
     return {**state.get("dlq_urls", {}), **state.get("parked_urls", {})}
+
+
+def redrive(sqs: Any, dlq_url: str, source_url: str) -> int:
+    """Move every message of a dead-letter queue back to its source queue, attributes kept; each is
+    deleted from the DLQ only once it is sent, so none is lost (a crash between the two leaves a
+    copy in both, which the consumers' idempotency absorbs). Returns how many moved."""
+    moved = 0
+    while batch := sqs.receive_message(
+        QueueUrl=dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", []):
+        for message in batch:
+            sqs.send_message(
+                QueueUrl=source_url,
+                MessageBody=message["Body"],
+                MessageAttributes=message.get("MessageAttributes", {}),
+            )
+            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    return moved
