@@ -8,6 +8,7 @@ import pytest
 
 from services.local.bench.floor import at_full_batches, floor
 from services.local.bench.goals import goal
+from services.local.bench.pipeline import critical_path
 from services.local.bench.units import index_writes, metered_writes
 from services.shared.topology import load_topology
 
@@ -114,3 +115,28 @@ def test_goals_compare_against_their_limit() -> None:
     assert goal("x", 1.3, 1.25)["met"] is False
     assert goal("x", 7.5, 8, at_least=True)["met"] is False
     assert goal("x", None, 8)["met"] is None
+
+
+def test_the_critical_path_splits_post_to_shipped_into_handlers_and_waits() -> None:
+    # (function, status, finished at, duration ms); t=0 is the POST
+    hops = [
+        ("order-api", "POST", 0.050, 40.0),
+        ("relay", "ORDER_CREATED", 0.300, 20.0),
+        ("email", "ORDER_CREATED", 0.310, 30.0),  # not on the path
+        ("invoice", "ORDER_CREATED", 0.400, 50.0),
+        ("billing", "INVOICE_CREATED", 0.500, 60.0),
+        ("shipment", "PAYMENT_CONFIRMED", 0.600, 40.0),
+        ("order-status", "SHIPPED", 0.700, 20.0),
+    ]
+    steps = critical_path(hops, 0.0, 0.700)
+    assert steps["order-api handler"] == 40.0
+    assert steps["wait before order-api"] == pytest.approx(10.0)
+    assert steps["wait before relay"] == pytest.approx(230.0)  # 0.280 - 0.050
+    assert steps["wait before invoice"] == pytest.approx(50.0)  # 0.350 - 0.300
+    assert sum(steps.values()) == pytest.approx(700.0)
+    assert critical_path(hops[:3], 0.0, 0.700) == {
+        "wait before order-api": pytest.approx(10.0),
+        "order-api handler": 40.0,
+        "wait before relay": pytest.approx(230.0),
+        "relay handler": 20.0,
+    }

@@ -137,6 +137,8 @@ class Invocations:
         self._finished: dict[str, float] = {}
         self._recorded: dict[tuple[str, str], float] = {}  # (order, status) -> first recorded
         self._changed = threading.Condition()
+        # order -> each invocation that handled it: (function, status, finished, duration ms)
+        self.hops: dict[str, list[tuple[str, str, float, float]]] = {}
 
     def attach(self, stack: LocalStack) -> None:
         stack.bus.subscribe(self)
@@ -157,6 +159,11 @@ class Invocations:
             )
             if event.function == "order-status" and event.ok:
                 self._note_terminal(records, event.payload or {})
+            finished = time.monotonic()
+            for order_id, status in _handled(event):
+                self.hops.setdefault(order_id, []).append(
+                    (event.function, status, finished, event.duration_ms)
+                )
             self._changed.notify_all()
 
     def _note_terminal(self, records: list[dict[str, Any]], payload: dict[str, Any]) -> None:
@@ -181,6 +188,27 @@ class Invocations:
         with self._changed:
             self._changed.wait_for(lambda: order_id in self._finished, timeout)
             return self._finished.get(order_id)
+
+
+def _handled(event: Invoked) -> list[tuple[str, str]]:
+    """(order id, status) of each record an invocation handled: the SQS bodies, the stream
+    records' keys (the outbox's ORDER_CREATED), or the order the API created."""
+    out = []
+    for record in event.event.get("Records", []):
+        if "body" in record:
+            body = json.loads(record["body"])
+            out.append((str(body.get("order_id")), str(body.get("status"))))
+        elif "dynamodb" in record:
+            key = record["dynamodb"].get("Keys", {}).get("order_id", {}).get("S")
+            out.append((str(key), "ORDER_CREATED"))
+    if event.function == "order-api" and isinstance(event.payload, dict):
+        try:
+            body = json.loads(event.payload.get("body") or "{}")
+        except ValueError:
+            body = {}
+        if isinstance(body, dict) and "order_id" in body:
+            out.append((str(body["order_id"]), "POST"))
+    return out
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from statistics import median
 from typing import Any
 
 from services.local.bench.instrument import EmulatorMeter, Invocations
@@ -82,6 +83,7 @@ def run_pipeline(
 def sequential_latency(stack: LocalStack, invocations: Invocations, orders: int) -> dict[str, Any]:
     """POST → SHIPPED recorded, one order at a time (each left to finish before the next)."""
     shipped_s: list[float] = []
+    breakdowns: list[dict[str, float]] = []
     for _ in range(orders):
         started = time.monotonic()
         order_id = place(stack.api_url)
@@ -89,11 +91,50 @@ def sequential_latency(stack: LocalStack, invocations: Invocations, orders: int)
         if shipped is None:
             raise RuntimeError(f"order {order_id} did not reach SHIPPED in {TERMINAL_DEADLINE} s")
         shipped_s.append(shipped - started)
+        breakdowns.append(critical_path(invocations.hops.get(order_id, []), started, shipped))
         invocations.wait_terminal(order_id, TERMINAL_DEADLINE)  # its capture too, before the next
     return {
         "orders": orders,
+        # medians per step of POST → SHIPPED: each handler's own time, and the wait before it
+        # (the HTTP hop, the stream or queue poll, SNS's fan-out, the Runtime API hand-over)
+        "breakdown_ms": {
+            step: round(median(b[step] for b in breakdowns if step in b), 1)
+            for step in dict.fromkeys(k for b in breakdowns for k in b)
+        },
         "to_shipped_ms": {
             "p50": round(percentile(shipped_s, 50) * 1000, 1),
             "p99": round(percentile(shipped_s, 99) * 1000, 1),
         },
     }
+
+
+# POST → SHIPPED, hop by hop: who handles the order next, on which status.
+PATH_TO_SHIPPED = (
+    ("order-api", "POST"),
+    ("relay", "ORDER_CREATED"),
+    ("invoice", "ORDER_CREATED"),
+    ("billing", "INVOICE_CREATED"),
+    ("shipment", "PAYMENT_CONFIRMED"),
+    ("order-status", "SHIPPED"),
+)
+
+
+def critical_path(
+    hops: list[tuple[str, str, float, float]], started: float, shipped: float
+) -> dict[str, float]:
+    """Milliseconds of each handler on the path and of the wait before it, from the invocations
+    that handled the order (function, status, finished at, duration)."""
+    out: dict[str, float] = {}
+    previous = started
+    for function, status in PATH_TO_SHIPPED:
+        found = [
+            (end, ms) for f, s, end, ms in hops if f == function and s == status and end <= shipped + 0.001
+        ]
+        if not found:
+            return out
+        end, ms = min(found)
+        began = end - ms / 1000
+        out[f"wait before {function}"] = max(0.0, (began - previous) * 1000)
+        out[f"{function} handler"] = ms
+        previous = end
+    return out

@@ -183,10 +183,12 @@ def _ratio(value: float | None) -> str:
 
 def latency(figures: dict[str, Any]) -> str:
     t = figures["to_shipped_ms"]
-    return table(
-        ("sequential", "value"),
-        [("orders", figures["orders"]), ("POST → SHIPPED p50 / p99 ms", f"{t['p50']} / {t['p99']}")],
-    )
+    rows: list[tuple[str, Any]] = [
+        ("orders", figures["orders"]),
+        ("POST → SHIPPED p50 / p99 ms", f"{t['p50']} / {t['p99']}"),
+    ]
+    rows += [(f"  median {step} ms", ms) for step, ms in figures.get("breakdown_ms", {}).items()]
+    return table(("sequential", "value"), rows)
 
 
 def goals(rows: list[dict[str, Any]]) -> str:
