@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 
 from services.email.adapters import DynamoNotifications, SesSender
 from services.email.service import notify_customer
-from services.shared import aws
+from services.shared import aws, observability
 from services.shared.consumer import Delivery, Wiring
 from services.shared.events import Envelope
 from services.shared.observability import mask_email
@@ -42,6 +42,7 @@ def build(**overrides: Any) -> Wiring:
             return  # a redelivery, a nudge or a forged copy: this email was settled before
         # Never the full address in logs.
         facts = {"to": mask_email(event.data.customer.email), **asdict(notification)}
+        observability.count(observability.EMAIL_OUTCOMES[notification.outcome])
         if notification.outcome == "sent":
             log.info("Email sent", extra=facts)
         else:

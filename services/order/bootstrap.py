@@ -7,6 +7,7 @@ Each `build_*` reads validated settings and makes the clients; tests pass fakes 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -14,8 +15,9 @@ from services.order.adapters import DynamoCatalog, DynamoOrders
 from services.order.domain import Deadlines
 from services.order.pricing import PricingRules
 from services.order.service import Catalog, Orders, record_status
-from services.shared import aws
-from services.shared.consumer import Wiring
+from services.shared import aws, observability
+from services.shared.consumer import Delivery, Wiring
+from services.shared.events import Envelope
 from services.shared.publishing import EventPublisher, SnsPublisher
 from services.shared.settings import Settings, load_settings
 from services.shared.topology import load_topology
@@ -83,7 +85,19 @@ def projector() -> Wiring:
     settings = load_settings(OrdersSettings)
     orders = DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index())
     limits = deadlines(settings)
-    return Wiring(handle=lambda event, _delivery: record_status(event, orders=orders, deadlines=limits))
+
+    def project(event: Envelope[Any], _delivery: Delivery) -> None:
+        recorded = record_status(event, orders=orders, deadlines=limits)
+        if recorded is None:
+            return  # a duplicate or a stale event: counted when it was first recorded
+        metric = observability.STATUS_METRICS.get(event.status.value)
+        if metric:
+            observability.count(metric)
+        if event.status.value == "SHIPPED":
+            waited = event.occurred_at - datetime.fromisoformat(recorded.created_at)
+            observability.count(observability.ORDER_TO_SHIPPED, waited.total_seconds(), "Seconds")
+
+    return Wiring(handle=project)
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,5 @@ def relay() -> Publishing:
 
 
 @cache
-def sweeper() -> tuple[Publishing, str]:
-    settings = load_settings(SweeperSettings)
-    return build_publishing(SweeperSettings), settings.POWERTOOLS_METRICS_NAMESPACE
+def sweeper() -> Publishing:
+    return build_publishing(SweeperSettings)

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from services.shared import observability
 from services.shared.events import Envelope, parse_event
 from services.shared.publishing import REPUBLISHED_ATTRIBUTE
 from services.shared.topology import load_topology
@@ -116,7 +117,13 @@ class SqsConsumer:
                 self.logger.error("Unexpected status for this consumer")
                 raise UnexpectedEvent(event.status.value)
             try:
-                handle(event, delivery)
+                with observability.traced(
+                    "## record",
+                    correlation_id=event.correlation_id,
+                    order_id=event.order_id,
+                    status=event.status.value,
+                ):
+                    handle(event, delivery)
             except Exception:
                 self.logger.exception("Record failed; SQS will retry it")
                 raise

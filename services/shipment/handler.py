@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.shared.consumer import SqsConsumer
-from services.shared.observability import logger
+from services.shared.observability import instrumented, logger
 from services.shipment import bootstrap
 
 log = logger("shipment")
@@ -15,5 +15,6 @@ consumer = SqsConsumer(function="shipment", logger=log, build=bootstrap.build)
 
 
 @log.inject_lambda_context(clear_state=True)
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return consumer.process(event, context)
