@@ -68,6 +68,7 @@ exec "$DOCKER" run --rm --init --name "orderflow-rie-$SERVICE" "${net[@]}" \
     -e AWS_ACCESS_KEY_ID="${LOCAL_AWS_ACCESS_KEY_ID:-testing}" \
     -e AWS_SECRET_ACCESS_KEY="${LOCAL_AWS_SECRET_ACCESS_KEY:-testing}" \
     -e AWS_REGION="$AWS_REGION" -e AWS_DEFAULT_REGION="$AWS_REGION" \
+    -e POWERTOOLS_TRACE_DISABLED=true \
     -v "$RIE_PATH:/usr/local/bin/aws-lambda-rie:ro" \
     --entrypoint /usr/local/bin/aws-lambda-rie \
     "$IMAGE" --runtime-interface-emulator-address "$rie_address" python -m awslambdaric "$handler"

@@ -142,19 +142,19 @@ def traced(name: str, **annotations: str) -> Iterator[None]:
 def instrumented(handler: Handler) -> Handler:
     """The handler traced (when X-Ray is there) and its metrics written out after each invocation,
     failed ones included. The tracer wraps the handler on its first call, not at import."""
-    wrapped: list[Callable[[Any, Any], Any]] = []
+    wrapped: dict[int, Callable[[Any, Any], Any]] = {}  # by the tracer's id (reset() makes another)
 
     @functools.wraps(handler)
     def run(event: Any, context: Any) -> Any:
-        if not wrapped:
-            tracer = _tracer()
+        tracer = _tracer()
+        if id(tracer) not in wrapped:
+            wrapped.clear()
             # The response is not recorded in the trace: it may hold a customer's details.
-            traced_handler = (
-                tracer.capture_lambda_handler(handler, capture_response=False) if tracer else handler
+            wrapped[id(tracer)] = (
+                handler if tracer is None else tracer.capture_lambda_handler(handler, capture_response=False)
             )
-            wrapped.append(traced_handler)
         try:
-            return wrapped[0](event, context)
+            return wrapped[id(tracer)](event, context)
         finally:
             flush()
 

@@ -147,3 +147,59 @@ def test_a_transient_ses_error_is_retried_and_counts_nothing(
     assert len(sent_emails()) == before + 1
     assert notification(aws, key)["state"] == {"S": "sent"}  # type: ignore[index]
     assert emitted(capsys) == {EMAIL_OUTCOMES["sent"]: [1]}
+
+
+class Segments:
+    """An X-Ray emitter that keeps what it is given instead of sending it to a daemon."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send_entity(self, entity: Any) -> None:
+        self.sent.append(json.loads(entity.serialize()))
+
+    def set_daemon_address(self, address: str | None) -> None:
+        pass
+
+    @property
+    def ip(self) -> str:
+        return "127.0.0.1"
+
+
+@pytest.fixture
+def xray(monkeypatch: pytest.MonkeyPatch) -> Iterator[Segments]:
+    """As in Lambda: a task root and a sampled trace header, segments to a fake emitter."""
+    import aws_xray_sdk
+
+    monkeypatch.setenv("LAMBDA_TASK_ROOT", "/var/task")
+    monkeypatch.setenv(
+        "_X_AMZN_TRACE_ID", "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"
+    )
+    observability.reset()
+    aws_xray_sdk.global_sdk_config.set_sdk_enabled(True)
+    from aws_xray_sdk.core import xray_recorder
+    from aws_xray_sdk.core.lambda_launcher import LambdaContext as XrayLambdaContext
+
+    segments = Segments()
+    context = xray_recorder.context
+    xray_recorder.configure(emitter=segments, context=XrayLambdaContext())
+    yield segments
+    xray_recorder.configure(context=context)
+    aws_xray_sdk.global_sdk_config.set_sdk_enabled(False)  # botocore stays patched: make it inert
+
+
+def test_each_record_is_traced_with_its_correlation_id(
+    order_id: str,  # noqa: F811
+    function_env: Any,
+    xray: Segments,
+) -> None:
+    body = event("sqs_invoice_created.json", order_id=order_id, correlation_id="corr-trace-me")
+    assert failures(deliver("order-status", body)) == 0
+    names = [s["name"] for s in xray.sent]
+    assert "## lambda_handler" in names
+    (record,) = [s for s in xray.sent if s["name"] == "## record"]
+    assert record["annotations"]["correlation_id"] == "corr-trace-me"
+    assert record["annotations"]["order_id"] == order_id
+    assert record["annotations"]["status"] == "INVOICE_CREATED"
+    assert record["trace_id"] == "1-67891233-abcdef012345678912345678"
+    assert {s["name"] for s in xray.sent} >= {"dynamodb"}  # every AWS call is a subsegment
