@@ -6,6 +6,7 @@ orders show ORDER [--json]     one order's timeline, payment and any flag
 orders stuck                   orders the sweeper flagged, with their DLQ messages
 orders dlq [QUEUE]             messages waiting in the dead-letter queues
 orders redrive QUEUE           move a consumer's DLQ messages back to its queue
+orders metrics                 the business metrics the functions emitted (from their logs)
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from datetime import datetime
 from typing import Any
 
+from services.local.settings import state_dir
+from services.local.tools import metrics
 from services.local.tools import orders as ops
 from services.local.tools.client import NoStack, aws_client, load_state, request
 from services.order.domain import Order
@@ -129,6 +132,10 @@ def _redrive(state: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"moved {moved} message(s) from {args.queue}-dlq back to {args.queue}")
 
 
+def _metrics(_state: dict[str, Any], _: argparse.Namespace) -> None:
+    print("\n".join(metrics.report(state_dir() / "logs")))
+
+
 def _resolve(state: dict[str, Any], reference: str) -> str:
     try:
         return ops.resolve(aws_client(state, "dynamodb"), state["tables"]["orders"], reference)
@@ -153,13 +160,17 @@ def parser() -> argparse.ArgumentParser:
     redrive = commands.add_parser("redrive", help="move a DLQ's messages back to its queue")
     redrive.add_argument("queue")
     redrive.set_defaults(run=_redrive)
+    # Reads the logs only: works after the stack stopped too.
+    commands.add_parser("metrics", help="business metrics, from the functions' logs").set_defaults(
+        run=_metrics, offline=True
+    )
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        args.run(load_state(), args)
+        args.run({} if getattr(args, "offline", False) else load_state(), args)
     except (NoStack, CliError) as error:
         print(f"orders: {error}", file=sys.stderr)
         return 2
