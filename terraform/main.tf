@@ -160,10 +160,11 @@ module "service" {
       EMAIL_CONFIGURATION_SET = module.email.configuration_set_name
     } : {},
     {
-      POWERTOOLS_SERVICE_NAME      = each.key
-      POWERTOOLS_LOG_LEVEL         = var.log_level
-      POWERTOOLS_METRICS_NAMESPACE = var.project
-      WORKSPACE                    = terraform.workspace
+      POWERTOOLS_SERVICE_NAME       = each.key
+      POWERTOOLS_LOG_LEVEL          = var.log_level
+      POWERTOOLS_LOGGER_SAMPLE_RATE = tostring(var.log_sample_rate)
+      POWERTOOLS_METRICS_NAMESPACE  = var.project
+      WORKSPACE                     = terraform.workspace
     },
   )
 

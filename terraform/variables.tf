@@ -64,6 +64,17 @@ variable "log_level" {
   }
 }
 
+variable "log_sample_rate" {
+  description = "POWERTOOLS_LOGGER_SAMPLE_RATE of every function: the share of invocations logged at DEBUG whatever log_level says (0 to 1; e.g. 0.01)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.log_sample_rate >= 0 && var.log_sample_rate <= 1
+    error_message = "log_sample_rate must be between 0 and 1."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of every log group, in days (a value CloudWatch Logs accepts)."
   type        = number

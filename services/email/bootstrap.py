@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from services.email.adapters import DynamoNotifications, SesSender
 from services.email.service import notify_customer
 from services.shared import aws, observability
 from services.shared.consumer import Delivery, Wiring
 from services.shared.events import Envelope
-from services.shared.observability import mask_email
+from services.shared.observability import child_logger, mask_email
 from services.shared.settings import Settings, load_settings
 from services.shared.topology import load_topology
 
-log = Logger(child=True)
+log = child_logger("email")
 
 
 class EmailSettings(Settings):

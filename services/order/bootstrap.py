@@ -9,18 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.order.adapters import DynamoCatalog, DynamoOrders
 from services.order.domain import Deadlines
 from services.order.pricing import PricingRules
 from services.order.service import Catalog, Orders, record_status
 from services.shared import aws, observability
-from services.shared.consumer import Delivery, Wiring
-from services.shared.events import Envelope
 from services.shared.publishing import EventPublisher, SnsPublisher
 from services.shared.settings import Settings, load_settings
 from services.shared.topology import load_topology
+
+if TYPE_CHECKING:  # the consumer (Powertools batch) is order-status's alone: order-api never loads it
+    from services.shared.consumer import Delivery, Wiring
+    from services.shared.events import Envelope
 
 
 class OrdersSettings(Settings):
@@ -82,6 +84,8 @@ def api() -> Api:
 
 
 def projector() -> Wiring:
+    from services.shared.consumer import Wiring
+
     settings = load_settings(OrdersSettings)
     orders = DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index())
     limits = deadlines(settings)

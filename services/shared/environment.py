@@ -24,6 +24,7 @@ class Resources:
     metrics_namespace: str = DEFAULT_NAMESPACE
     log_level: str = "INFO"
     workspace: str = DEFAULT_WORKSPACE  # the business metrics' one dimension
+    log_sample_rate: float = 0.0  # share of invocations logged at DEBUG whatever the level
 
 
 def function_environment(function: Function, resources: Resources) -> dict[str, str]:
@@ -36,6 +37,7 @@ def function_environment(function: Function, resources: Resources) -> dict[str, 
             env["EMAIL_CONFIGURATION_SET"] = resources.configuration_set
     env["POWERTOOLS_SERVICE_NAME"] = function.name
     env["POWERTOOLS_LOG_LEVEL"] = resources.log_level
+    env["POWERTOOLS_LOGGER_SAMPLE_RATE"] = f"{resources.log_sample_rate:g}"
     env["POWERTOOLS_METRICS_NAMESPACE"] = resources.metrics_namespace
     env["WORKSPACE"] = resources.workspace
     return env

@@ -165,6 +165,7 @@ def test_functions_follow_the_declaration(plan):
         assert variables["POWERTOOLS_SERVICE_NAME"] == fn
         assert variables["POWERTOOLS_LOG_LEVEL"] == plan["variables"]["log_level"]["value"]
         assert variables["WORKSPACE"] == _workspace(plan)  # the business metrics' dimension
+        assert variables["POWERTOOLS_LOGGER_SAMPLE_RATE"] == "0"
 
 
 def test_image_uri_uses_the_tag(plan):

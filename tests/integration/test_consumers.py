@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
+import uuid
 from typing import Any
 
 import pytest
 from moto.backends import get_backend
 
+from services.email import bootstrap as email_bootstrap
 from services.shared.events import event_id_for
 from tests.integration.conftest import CONSUMERS
 from tests.support import LambdaContext, body_of, sqs_event
@@ -516,3 +519,30 @@ def test_missing_setting_is_named(function: str, function_env: Any, monkeypatch:
     monkeypatch.delenv(missing)
     with pytest.raises(ConfigurationError, match=f"missing environment variable {missing}"):
         deliver(function, event(SAMPLE_FOR[function]))
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_log_lines_are_lean_and_each_names_its_order(email_fn: None, level: str) -> None:
+    """Logs are billed per GB ingested: at INFO a delivered record logs its effect only (here the
+    email sent), without the keys the log group already states; DEBUG adds the per-record line.
+    Every line still carries the order and the correlation id."""
+    log, child = CONSUMERS["email"].log, email_bootstrap.log
+    previous, output = log.log_level, io.StringIO()
+    stream = log.registered_handler.setStream(output)  # type: ignore[attr-defined]
+    log.setLevel(level)
+    child.setLevel(level)
+    order_id = f"ord_{uuid.uuid4().hex}"
+    try:
+        assert failures(deliver("email", event("sqs_shipped.json", order_id=order_id))) == 0
+    finally:
+        log.setLevel(previous)
+        child.setLevel(previous)
+        log.registered_handler.setStream(stream)  # type: ignore[attr-defined]
+    lines = [json.loads(line) for line in output.getvalue().splitlines()]
+    messages = [line["message"] for line in lines]
+    assert ("Record processed" in messages) is (level == "DEBUG")
+    assert "Email sent" in messages
+    for line in lines:
+        assert line["order_id"] == order_id
+        assert line["correlation_id"] == event("sqs_shipped.json")["correlation_id"]
+        assert not {"function_arn", "function_name", "function_memory_size"} & set(line)
