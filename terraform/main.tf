@@ -254,7 +254,7 @@ module "monitoring" {
 
 moved {
   from = aws_cloudwatch_metric_alarm.stuck_orders["sweeper"]
-  to   = module.monitoring.aws_cloudwatch_metric_alarm.stuck_orders
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.count["stuck-orders"]
 }
 
 module "api" {

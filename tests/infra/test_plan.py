@@ -533,3 +533,11 @@ def test_the_business_alarms(plan):
     assert alarms[f"orderflow-{ws}-stuck-orders"].values["threshold"] == 0
     relay = alarms[f"orderflow-{ws}-relay-iterator-age"].values
     assert relay["threshold"] == plan["variables"]["iterator_age_alarm_ms"]["value"]
+
+
+def test_outputs_name_the_ses_identity_to_verify_and_the_dashboard(plan):
+    outputs = plan["planned_values"]["outputs"]
+    sender = plan["variables"]["email_sender"]["value"]
+    assert outputs["email_identity_to_verify"]["value"] == sender
+    assert f"--email-identity {sender}" in outputs["email_identity_status_command"]["value"]
+    assert outputs["dashboard_url"]["value"].endswith(f"#dashboards/dashboard/orderflow-{_workspace(plan)}")

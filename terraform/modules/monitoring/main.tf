@@ -151,36 +151,40 @@ resource "aws_cloudwatch_metric_alarm" "decline_rate" {
   }
 }
 
-# The sweeper flags an order that stayed overdue after one nudge: a person must look.
-resource "aws_cloudwatch_metric_alarm" "stuck_orders" {
-  alarm_name          = "${var.name}-stuck-orders"
-  alarm_description   = "The sweeper flagged orders that stopped moving: `orders stuck`, then the DLQs (README runbook)."
-  namespace           = var.namespace
-  metric_name         = "StuckOrders"
-  dimensions          = { workspace = var.workspace }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+# Counts where any occurrence needs a person: the sweeper flagged an order that stayed overdue
+# after one nudge; SES refused emails for good (an unverified recipient in the sandbox, a
+# suppressed address), which are recorded as rejected and never retried, so this is how anyone
+# learns of them.
+locals {
+  count_alarms = {
+    stuck-orders = {
+      metric      = "StuckOrders"
+      period      = 300
+      threshold   = 0
+      description = "The sweeper flagged orders that stopped moving: `orders stuck`, then the DLQs (README runbook)."
+    }
+    email-rejections = {
+      metric      = "EmailsRejected"
+      period      = 900
+      threshold   = var.email_rejections_alarm
+      description = "SES refused more than ${var.email_rejections_alarm} emails for good in 15 minutes (sandbox? suppression list? README runbook)."
+    }
+  }
 }
 
-# SES refused emails for good (an unverified recipient in the sandbox, a suppressed address):
-# they are recorded as rejected and never retried, so this alarm is how anyone learns of them.
-resource "aws_cloudwatch_metric_alarm" "email_rejections" {
-  alarm_name          = "${var.name}-email-rejections"
-  alarm_description   = "SES refused more than ${var.email_rejections_alarm} emails for good in 15 minutes (sandbox? suppression list?)."
+resource "aws_cloudwatch_metric_alarm" "count" {
+  for_each = local.count_alarms
+
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
   namespace           = var.namespace
-  metric_name         = "EmailsRejected"
+  metric_name         = each.value.metric
   dimensions          = { workspace = var.workspace }
   statistic           = "Sum"
-  period              = 900
+  period              = each.value.period
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.email_rejections_alarm
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions

@@ -10,5 +10,5 @@ output "dashboard_url" {
 
 output "alarm_names" {
   description = "Names of the business alarms this module creates."
-  value       = [for alarm in [aws_cloudwatch_metric_alarm.decline_rate, aws_cloudwatch_metric_alarm.stuck_orders, aws_cloudwatch_metric_alarm.email_rejections] : alarm.alarm_name]
+  value       = concat([aws_cloudwatch_metric_alarm.decline_rate.alarm_name], [for alarm in aws_cloudwatch_metric_alarm.count : alarm.alarm_name])
 }
