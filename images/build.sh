@@ -47,7 +47,7 @@ total=$(awk -v s="$total_started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", 
 size() { "$DOCKER" image inspect --format '{{.Size}}' "$IMAGE_PREFIX/$1:$IMAGE_TAG"; }
 base_size=$(size base)
 echo
-echo "images built from BASE_IMAGE=$BASE_IMAGE for ${PLATFORM:-the host's platform}, tag $IMAGE_TAG (and latest), in ${total}s:"
+echo "images built from BASE_IMAGE=$BASE_IMAGE for ${PLATFORM:-the docker host}, tag $IMAGE_TAG (and latest), in ${total}s:"
 printf '  %-28s %10s  %-20s %s\n' image size "adds to base" "build time"
 printf '  %-28s %10s  %-20s %ss\n' "$IMAGE_PREFIX/base" "$(human "$base_size")" "-" "${seconds[base]}"
 for service in $SERVICES; do
