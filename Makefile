@@ -79,11 +79,16 @@ IMAGE_SERVICES ?= order invoice billing shipment email
 SERVICE ?=
 EVENT ?=
 IMAGE_ENV = IMAGE_PREFIX='$(IMAGE_PREFIX)' SERVICES='$(IMAGE_SERVICES)' $(if $(IMAGE_TAG),IMAGE_TAG='$(IMAGE_TAG)') $(if $(DOCKER),DOCKER='$(DOCKER)')
+# The images are built for the instruction set the workspace's functions run on: image_architecture
+# in terraform/environments/$(WORKSPACE).tfvars (Terraform's default, x86_64, when it is not set).
+# Building on an arm64 Mac for an x86_64 workspace needs Docker's emulation (Docker Desktop has it).
+IMAGE_ARCHITECTURE ?= $(or $(shell sed -nE 's/^image_architecture[[:space:]]*=[[:space:]]*"([a-z0-9_]+)".*/\1/p' $(TF_DIR)/environments/$(WORKSPACE).tfvars 2>/dev/null),x86_64)
+IMAGE_PLATFORM ?= $(if $(filter arm64,$(IMAGE_ARCHITECTURE)),linux/arm64,$(if $(filter x86_64,$(IMAGE_ARCHITECTURE)),linux/amd64,$(error image_architecture "$(IMAGE_ARCHITECTURE)" is neither x86_64 nor arm64)))
 
 .PHONY: build push run-image invoke constraints lint-docker test-images
 
-build: ## build the base and every service image (tags: git short SHA, latest); prints sizes
-	$(IMAGE_ENV) BASE_IMAGE='$(BASE_IMAGE)' PIP_CERT='$(PIP_CERT)' images/build.sh
+build: ## build the base and every service image for WORKSPACE's architecture (tags: git short SHA, latest)
+	$(IMAGE_ENV) PLATFORM='$(IMAGE_PLATFORM)' BASE_IMAGE='$(BASE_IMAGE)' PIP_CERT='$(PIP_CERT)' images/build.sh
 
 push: ## log in to ECR, push each service image, write .local/image-digests.json for Terraform
 	$(IMAGE_ENV) images/push.sh
@@ -131,7 +136,7 @@ TF_RUN = $(if $(TF_PLUGIN_MIRROR),TF_CLI_CONFIG_FILE="$$($(TF_DIR)/scripts/tf-mi
 TF_IMAGE_VARS = $(if $(IMAGE_TAG),-var 'image_tag=$(IMAGE_TAG)' $(if $(IMAGE_DIGESTS),-var 'image_digests=$(IMAGE_DIGESTS)'),$(if $(wildcard $(TF_DIGESTS_FILE)),-var-file='$(abspath $(TF_DIGESTS_FILE))'))
 TF_VARS = -var-file=environments/$(WORKSPACE).tfvars $(TF_IMAGE_VARS)
 
-.PHONY: tf-init tf-workspace plan apply tf-destroy tf-output api-key tf-check test-infra
+.PHONY: tf-init tf-workspace plan apply deploy tf-destroy tf-output api-key smoke tf-check test-infra
 
 tf-init: ## terraform init with the S3 backend settings in terraform/backend.hcl
 	@test -f $(TF_DIR)/$(TF_BACKEND_CONFIG) || { echo "missing $(TF_DIR)/$(TF_BACKEND_CONFIG): copy $(TF_DIR)/backend.hcl.example and fill it in" >&2; exit 1; }
@@ -148,14 +153,39 @@ apply: tf-workspace ## terraform apply WORKSPACE=dev|staging|prod IMAGE_TAG=... 
 	@test -n "$(TF_IMAGE_VARS)" || { echo "set IMAGE_TAG=<tag or sha256:digest>, or run \`make push\` to write $(TF_DIGESTS_FILE)" >&2; exit 1; }
 	$(TF_RUN) apply -input=false $(TF_VARS) $(TF_APPLY_ARGS)
 
+# A deploy from an empty account (after terraform/bootstrap) or any later one: the ECR
+# repositories first (the functions need images that exist), then the images for the workspace's
+# architecture, tagged with the git short SHA (-dirty-<hash> for uncommitted changes), pushed,
+# and the whole workspace applied pinned to the pushed digests (.local/image-digests.json).
+deploy: ## ECR repositories, `make build push`, then the full apply pinned to the pushed digests
+	$(MAKE) --no-print-directory apply WORKSPACE='$(WORKSPACE)' IMAGE_TAG=bootstrap IMAGE_DIGESTS= TF_APPLY_ARGS='$(TF_APPLY_ARGS) -target=module.ecr'
+	rm -f '$(TF_DIGESTS_FILE)'
+	$(MAKE) --no-print-directory build WORKSPACE='$(WORKSPACE)'
+	$(MAKE) --no-print-directory push WORKSPACE='$(WORKSPACE)'
+	$(MAKE) --no-print-directory apply WORKSPACE='$(WORKSPACE)'
+	@echo "deployed $(WORKSPACE): make smoke WORKSPACE=$(WORKSPACE)" >&2
+
 tf-destroy: tf-workspace ## terraform destroy WORKSPACE=... (asks first; tables must have deletion protection off)
 	$(TF_RUN) destroy $(TF_VARS) $(if $(TF_IMAGE_VARS),,-var 'image_tag=destroy')
 
 tf-output: tf-workspace ## print the outputs of WORKSPACE (API URL, topic, ECR URLs, DLQ URLs)
 	$(TF_RUN) output
 
-api-key: tf-workspace ## print the API key of WORKSPACE (send it as the x-api-key header)
-	@$(TF_RUN) output -raw api_key_value; echo
+# Only the key goes to stdout, so `curl -H "x-api-key: $$(make -s api-key WORKSPACE=dev)"` works;
+# init and workspace messages go to stderr, and an unreadable or empty key is an error.
+api-key: ## print only the API key of WORKSPACE on stdout (all else on stderr; fails if unreadable)
+	@$(MAKE) --no-print-directory tf-workspace >&2
+	@key="$$($(TF_RUN) output -raw api_key_value)" && [ -n "$$key" ] || \
+	  { echo "error: no API key in the $(WORKSPACE) state (is it applied? can you read its state?)" >&2; exit 1; }; \
+	  printf '%s\n' "$$key"
+
+# The smoke test CI's deploy job runs (.github/workflows/deploy.yml). SMOKE_ARGS e.g.
+# "--email you@example.com": in the SES sandbox only a verified recipient gets the emails.
+SMOKE_ARGS ?=
+smoke: $(STAMP) ## place one order on WORKSPACE's deployed API and wait until it shipped and was paid
+	@$(MAKE) --no-print-directory tf-workspace >&2
+	@url="$$($(TF_RUN) output -raw api_url)" && key="$$($(MAKE) -s --no-print-directory api-key WORKSPACE='$(WORKSPACE)')" && \
+	  $(PY) -m services.local.tools.smoke --api-url "$$url" --api-key "$$key" $(SMOKE_ARGS)
 
 tf-check: $(STAMP) ## fmt, validate, module conventions and checkov on terraform/ (offline, no AWS)
 	$(PY) -m pytest tests/infra/test_static.py $(PYTEST_ARGS)

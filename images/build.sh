@@ -5,6 +5,8 @@
 #   BASE_IMAGE   the Python image the base starts from (default python:3.12-slim)
 #   PIP_CERT     a CA bundle for pip inside the build, passed as a BuildKit secret
 #   SERVICES     which service images (default: all)
+#   PLATFORM     the platform to build for, e.g. linux/amd64 or linux/arm64 (`make build` passes
+#                the workspace's image_architecture); unset: the docker host's own
 set -euo pipefail
 # shellcheck source=images/common.sh
 . "$(dirname "$0")/common.sh"
@@ -18,6 +20,7 @@ if [ -n "${PIP_CERT:-}" ]; then
     args+=(--secret "id=pip_cert,src=$PIP_CERT")
 fi
 [ -n "${BUILD_PROGRESS:-}" ] && args+=(--progress "$BUILD_PROGRESS")
+[ -n "${PLATFORM:-}" ] && args+=(--platform "$PLATFORM")
 
 declare -A seconds
 build() {
@@ -44,7 +47,7 @@ total=$(awk -v s="$total_started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", 
 size() { "$DOCKER" image inspect --format '{{.Size}}' "$IMAGE_PREFIX/$1:$IMAGE_TAG"; }
 base_size=$(size base)
 echo
-echo "images built from BASE_IMAGE=$BASE_IMAGE, tag $IMAGE_TAG (and latest), in ${total}s:"
+echo "images built from BASE_IMAGE=$BASE_IMAGE for ${PLATFORM:-the docker host}, tag $IMAGE_TAG (and latest), in ${total}s:"
 printf '  %-28s %10s  %-20s %s\n' image size "adds to base" "build time"
 printf '  %-28s %10s  %-20s %ss\n' "$IMAGE_PREFIX/base" "$(human "$base_size")" "-" "${seconds[base]}"
 for service in $SERVICES; do

@@ -83,6 +83,7 @@ common_env=(
     -e AWS_ACCESS_KEY_ID="${LOCAL_AWS_ACCESS_KEY_ID:-testing}"
     -e AWS_SECRET_ACCESS_KEY="${LOCAL_AWS_SECRET_ACCESS_KEY:-testing}"
     -e AWS_REGION="$AWS_REGION" -e AWS_DEFAULT_REGION="$AWS_REGION"
+    -e POWERTOOLS_TRACE_DISABLED=true
 )
 echo "invoke it with: make invoke SERVICE=$SERVICE EVENT=tests/events/<event>.json"
 

@@ -48,6 +48,15 @@ locals {
   # can create roles only if they carry it.
   alarm_actions = concat([module.alarms_topic.topic_arn], var.alarm_actions)
 
+  # The business metrics services/shared/observability.py emits (BUSINESS_METRICS; the plan
+  # test holds the two together), one dashboard widget per group.
+  business_metrics = {
+    "orders and payments" = ["OrdersPlaced", "PaymentsAuthorised", "PaymentsDeclined", "PaymentsCaptured", "PaymentsVoided", "CapturesFailed"]
+    "shipments"           = ["Shipments", "ShipmentErrors"]
+    "emails"              = ["EmailsSent", "EmailsRejected", "EmailsUncertain"]
+    "stuck orders"        = ["StuckOrders", "NudgedOrders"]
+  }
+
   permissions_boundary_arn = coalesce(
     var.permissions_boundary_arn,
     "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/ci/${local.prefix}-boundary",
@@ -156,6 +165,7 @@ module "service" {
       POWERTOOLS_LOG_LEVEL          = var.log_level
       POWERTOOLS_LOGGER_SAMPLE_RATE = tostring(var.log_sample_rate)
       POWERTOOLS_METRICS_NAMESPACE  = var.project
+      WORKSPACE                     = terraform.workspace
     },
   )
 
@@ -215,23 +225,37 @@ module "unroutable" {
   alarm_actions     = local.alarm_actions
 }
 
-# The sweeper emits StuckOrders (orders it flagged) as an embedded metric, per run.
-resource "aws_cloudwatch_metric_alarm" "stuck_orders" {
-  for_each = { for name, f in local.functions : name => f if can(f.schedule) }
+# The dashboard (a row per function of topology.json, the API, the business metrics) and the
+# alarms on business metrics: payment decline rate, stuck orders, SES rejections.
+module "monitoring" {
+  source = "./modules/monitoring"
 
-  alarm_name          = "${local.prefix}-stuck-orders"
-  alarm_description   = "The sweeper flagged orders that stopped moving: `orders stuck`, then the DLQs (README runbook)."
-  namespace           = var.project
-  metric_name         = "StuckOrders"
-  dimensions          = { service = each.key }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  name      = local.prefix
+  region    = var.region
+  namespace = var.project
+  workspace = terraform.workspace
+  functions = {
+    for name, f in local.functions : name => {
+      function_name = module.service[name].function_name
+      queue_name    = module.service[name].queue_name
+      dlq_name      = module.service[name].dlq_name
+      stream        = can(f.stream)
+    }
+  }
+  api              = { name = "${local.prefix}-api", stage = terraform.workspace }
+  business_metrics = local.business_metrics
+  timings          = ["OrderToShippedSeconds"]
+  decline_rate_alarm = {
+    share            = var.decline_rate_alarm_share
+    minimum_payments = var.decline_rate_alarm_minimum_payments
+  }
+  email_rejections_alarm = var.email_rejections_alarm
+  alarm_actions          = local.alarm_actions
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.stuck_orders["sweeper"]
+  to   = module.monitoring.aws_cloudwatch_metric_alarm.count["stuck-orders"]
 }
 
 module "api" {
@@ -248,5 +272,6 @@ module "api" {
   log_retention_days   = var.log_retention_days
   kms_key_arn          = module.kms.key_arn
   latency_alarm_ms     = var.api_latency_alarm_ms
+  error_rate_alarm     = var.api_5xx_rate_alarm
   alarm_actions        = local.alarm_actions
 }

@@ -66,3 +66,18 @@ output "workspace_name" {
   description = "The workspace this state belongs to."
   value       = terraform.workspace
 }
+
+output "email_identity_to_verify" {
+  description = "The SES identity to verify (email_sender): SES mails it a confirmation link on the first apply, and sends nothing until it is clicked. In the SES sandbox every recipient must be verified too."
+  value       = var.email_sender
+}
+
+output "email_identity_status_command" {
+  description = "Prints the sender's verification status (Success once the link was clicked) and whether the account is still in the SES sandbox."
+  value       = "aws sesv2 get-email-identity --region ${var.region} --email-identity ${var.email_sender} --query VerificationStatus --output text && aws sesv2 get-account --region ${var.region} --query 'ProductionAccessEnabled' --output text"
+}
+
+output "dashboard_url" {
+  description = "The workspace's CloudWatch dashboard: a row per function, the API, the business metrics."
+  value       = module.monitoring.dashboard_url
+}

@@ -180,3 +180,27 @@ variable "permissions_boundary_arn" {
   type        = string
   default     = null
 }
+
+variable "api_5xx_rate_alarm" {
+  description = "Share of API requests (0-1) answered 5XX over 5 minutes above which the API error-rate alarm fires."
+  type        = number
+  default     = 0.05
+}
+
+variable "decline_rate_alarm_share" {
+  description = "Share of decided payments (0-1) declined over 15 minutes above which the decline-rate alarm fires."
+  type        = number
+  default     = 0.2
+}
+
+variable "decline_rate_alarm_minimum_payments" {
+  description = "Payments that must be decided in the 15 minutes before the decline-rate alarm judges their share."
+  type        = number
+  default     = 10
+}
+
+variable "email_rejections_alarm" {
+  description = "Emails SES refuses for good in 15 minutes above which the email-rejections alarm fires (0: any rejection)."
+  type        = number
+  default     = 0
+}

@@ -7,7 +7,7 @@ from typing import Any
 
 from services.email.adapters import DynamoNotifications, SesSender
 from services.email.service import notify_customer
-from services.shared import aws
+from services.shared import aws, observability
 from services.shared.consumer import Delivery, Wiring
 from services.shared.events import Envelope
 from services.shared.observability import child_logger, mask_email
@@ -40,6 +40,7 @@ def build(**overrides: Any) -> Wiring:
             return  # a redelivery, a nudge or a forged copy: this email was settled before
         # Never the full address in logs.
         facts = {"to": mask_email(event.data.customer.email), **asdict(notification)}
+        observability.count(observability.EMAIL_OUTCOMES[notification.outcome])
         if notification.outcome == "sent":
             log.info("Email sent", extra=facts)
         else:

@@ -12,6 +12,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+# The SES sandbox, simulated: emulated SES refuses any recipient at this domain with the
+# MessageRejected a sandboxed account gets for an unverified address (emulator/mailbox.py).
+# example.com is reserved (RFC 2606) and the API takes it, unlike .invalid or .test addresses.
+REJECTED_RECIPIENT_DOMAIN = "rejected.example.com"
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",

@@ -25,7 +25,8 @@ from services.order.contracts import (
 from services.order.domain import ORDER_ID_PATTERN
 from services.order.service import get_order, place_order
 from services.order.views import created_view, order_view
-from services.shared.observability import logger
+from services.shared import observability
+from services.shared.observability import instrumented, logger
 from services.shared.schemas import render
 
 log = logger("order-api")
@@ -105,6 +106,8 @@ def create_order(
         correlation_id=correlation_id,
         idempotency_key=idempotency_key,
     )
+    if placed.correlation_id == correlation_id:  # else a retry with its key: counted once, before
+        observability.count(observability.ORDERS_PLACED)
     log.info(
         "Order placed",
         extra={"order_id": placed.order_id, "total": placed.quote.total, "currency": placed.quote.currency},
@@ -167,6 +170,7 @@ responses.install(app, log, _routes)
 
 
 @log.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     reads_body = _reads_body(str(event.get("httpMethod", "")), str(event.get("path", "")))
     screened, refusal = screening.screen(event, reads_body=reads_body)
@@ -177,7 +181,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "body": ErrorResponse(message=refusal.message).model_dump_json(),
             "isBase64Encoded": False,
         }
-    return app.resolve(screened, context)
+    with observability.traced("## request", correlation_id=log.get_correlation_id() or ""):
+        return app.resolve(screened, context)
 
 
 def openapi_document() -> dict[str, Any]:

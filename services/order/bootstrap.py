@@ -8,6 +8,7 @@ the SQS consumer caches `projector` the same way).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,13 +16,14 @@ from services.order.adapters import DynamoCatalog, DynamoOrders
 from services.order.domain import Deadlines
 from services.order.pricing import PricingRules
 from services.order.service import Catalog, Orders, record_status
-from services.shared import aws
+from services.shared import aws, observability
 from services.shared.publishing import EventPublisher, SnsPublisher
 from services.shared.settings import Settings, load_settings
 from services.shared.topology import load_topology
 
 if TYPE_CHECKING:  # the consumer (Powertools batch) is order-status's alone: order-api never loads it
-    from services.shared.consumer import Wiring
+    from services.shared.consumer import Delivery, Wiring
+    from services.shared.events import Envelope
 
 
 class OrdersSettings(Settings):
@@ -91,7 +93,19 @@ def projector(**overrides: Any) -> Wiring:
         "deadlines": deadlines(settings),
         **overrides,
     }
-    return Wiring(handle=lambda event, _delivery: record_status(event, **parts))
+
+    def project(event: Envelope[Any], _delivery: Delivery) -> None:
+        recorded = record_status(event, **parts)
+        if recorded is None:
+            return  # a duplicate or a stale event: counted when it was first recorded
+        metric = observability.STATUS_METRICS.get(event.status.value)
+        if metric:
+            observability.count(metric)
+        if event.status.value == "SHIPPED":
+            waited = event.occurred_at - datetime.fromisoformat(recorded.created_at)
+            observability.count(observability.ORDER_TO_SHIPPED, waited.total_seconds(), "Seconds")
+
+    return Wiring(handle=project)
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,5 @@ def relay() -> Publishing:
 
 
 @cache
-def sweeper() -> tuple[Publishing, str]:
-    settings = load_settings(SweeperSettings)
-    return build_publishing(SweeperSettings), settings.POWERTOOLS_METRICS_NAMESPACE
+def sweeper() -> Publishing:
+    return build_publishing(SweeperSettings)

@@ -20,7 +20,7 @@ from services.order import bootstrap
 from services.order.items import order_from_item
 from services.order.service import relay
 from services.shared import dynamo
-from services.shared.observability import logger
+from services.shared.observability import instrumented, logger, traced
 
 log = logger("relay")
 
@@ -30,13 +30,17 @@ def _record(record: DynamoDBRecord) -> None:
     if not image:
         return  # a removal: nothing to publish
     order = order_from_item(dynamo.from_item(image))
-    with log.append_context_keys(order_id=order.order_id, correlation_id=order.correlation_id):
+    with (
+        log.append_context_keys(order_id=order.order_id, correlation_id=order.correlation_id),
+        traced("## record", correlation_id=order.correlation_id, order_id=order.order_id),
+    ):
         wiring = bootstrap.relay()
         if relay(order, orders=wiring.orders, publisher=wiring.publisher):
             log.info("Event published from the outbox", extra={"status": order.outbox})
 
 
 @log.inject_lambda_context(clear_state=True)
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return dict(

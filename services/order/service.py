@@ -187,25 +187,27 @@ def progress_of(event: Envelope[Any]) -> Progress:
     return Progress(status=event.status.value, at=event.occurred_at.isoformat(), details=details)
 
 
-def _update(orders: Orders, order_id: str, change: Any) -> bool:
-    """Read, change, write if unchanged meanwhile; again on a conflict. False: nothing changed."""
+def _update(orders: Orders, order_id: str, change: Any) -> Order | None:
+    """Read, change, write if unchanged meanwhile; again on a conflict. The order as saved, or
+    None when nothing changed."""
     for _ in range(_SAVE_ATTEMPTS):
         order = orders.get(order_id)
         if order is None:
             raise OrderNotFound(order_id)
         changed = change(order)
         if changed is None:
-            return False
+            return None
         try:
             orders.save(changed, expected_version=order.version)
-            return True
+            return changed
         except VersionConflict:
             continue
     raise Contention(f"order {order_id} kept changing; giving up for now")
 
 
-def record_status(event: Envelope[Any], *, orders: Orders, deadlines: Deadlines) -> bool:
-    """Project one downstream event. Duplicates and stale events change nothing."""
+def record_status(event: Envelope[Any], *, orders: Orders, deadlines: Deadlines) -> Order | None:
+    """Project one downstream event: the order it made, or None for a duplicate or stale event
+    (which changes nothing)."""
     progress = progress_of(event)
     return _update(orders, event.order_id, lambda order: order.record(progress, deadlines))
 

@@ -6,26 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import Metrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.order import bootstrap
 from services.order.service import sweep
-from services.shared.observability import logger
+from services.shared import observability
+from services.shared.observability import instrumented, logger
 
 log = logger("sweeper")
-metrics = Metrics(service="sweeper")
 
 
 @log.inject_lambda_context(clear_state=True)
+@instrumented
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    wiring, namespace = bootstrap.sweeper()
-    metrics.namespace = namespace
+    wiring = bootstrap.sweeper()
     result = sweep(orders=wiring.orders, publisher=wiring.publisher, deadlines=wiring.deadlines)
     for order_id in result.flagged:
         log.warning("Order flagged: it needs attention", extra={"order_id": order_id})
-    metrics.add_metric(name="StuckOrders", unit=MetricUnit.Count, value=len(result.flagged))
-    metrics.add_metric(name="NudgedOrders", unit=MetricUnit.Count, value=len(result.nudged))
-    metrics.flush_metrics()
+    observability.count(observability.STUCK_ORDERS, len(result.flagged))
+    observability.count(observability.NUDGED_ORDERS, len(result.nudged))
     log.info("Swept", extra={"nudged": len(result.nudged), "flagged": len(result.flagged)})
     return {"nudged": list(result.nudged), "flagged": list(result.flagged)}

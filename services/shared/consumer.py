@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from services.shared import observability
 from services.shared.events import Envelope, parse_event
 from services.shared.observability import logger
 from services.shared.publishing import REPUBLISHED_ATTRIBUTE
@@ -114,7 +115,13 @@ class SqsConsumer:
                 self.logger.error("Unexpected status for this consumer")
                 raise UnexpectedEvent(event.status.value)
             try:
-                handle(event, delivery)
+                with observability.traced(
+                    "## record",
+                    correlation_id=event.correlation_id,
+                    order_id=event.order_id,
+                    status=event.status.value,
+                ):
+                    handle(event, delivery)
             except Exception:
                 self.logger.exception("Record failed; SQS will retry it")
                 raise
@@ -133,6 +140,7 @@ def sqs_entrypoint(function: str, build: Callable[[], Wiring]) -> tuple[SqsConsu
     consumer = SqsConsumer(function=function, logger=log, build=build)
 
     @log.inject_lambda_context(clear_state=True)
+    @observability.instrumented
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return consumer.process(event, context)
 

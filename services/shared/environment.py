@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.shared.observability import DEFAULT_NAMESPACE, DEFAULT_WORKSPACE
 from services.shared.topology import Function
-
-METRICS_NAMESPACE = "orderflow"
 
 
 @dataclass(frozen=True)
@@ -22,8 +21,9 @@ class Resources:
     topic_arn: str
     email_sender: str
     configuration_set: str | None = None
-    metrics_namespace: str = METRICS_NAMESPACE
+    metrics_namespace: str = DEFAULT_NAMESPACE
     log_level: str = "INFO"
+    workspace: str = DEFAULT_WORKSPACE  # the business metrics' one dimension
     log_sample_rate: float = 0.0  # share of invocations logged at DEBUG whatever the level
     invoice_series: int = 1  # gapless invoice series the invoice function spreads orders over
 
@@ -42,4 +42,5 @@ def function_environment(function: Function, resources: Resources) -> dict[str, 
     env["POWERTOOLS_LOG_LEVEL"] = resources.log_level
     env["POWERTOOLS_LOGGER_SAMPLE_RATE"] = f"{resources.log_sample_rate:g}"
     env["POWERTOOLS_METRICS_NAMESPACE"] = resources.metrics_namespace
+    env["WORKSPACE"] = resources.workspace
     return env

@@ -1,6 +1,8 @@
 # terraform workspace: staging  (make plan WORKSPACE=staging)
 region       = "eu-west-1"
 email_sender = "orders-staging@example.com" # replace with a sender address you can verify in SES
+# The functions' instruction set; `make build` builds the images for it (--platform linux/amd64).
+image_architecture = "x86_64"
 
 log_level                 = "INFO"
 log_retention_days        = 90

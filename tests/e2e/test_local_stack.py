@@ -193,3 +193,38 @@ def test_smoke_script_passes_against_the_stack(stack: LocalStack) -> None:
     from services.local.tools import smoke
 
     assert smoke.main(["--api-url", stack.api_url, "--deadline", str(DEADLINE)]) == 0
+
+
+def test_a_recipient_ses_refuses_still_ships_and_shows_in_orders_metrics(
+    stack: LocalStack, state: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services.local.settings import REJECTED_RECIPIENT_DOMAIN
+
+    body = order()
+    body["customer"]["email"] = f"grace@{REJECTED_RECIPIENT_DOMAIN}"
+    _, _, created = post(stack, body)
+    final = wait_for_terminal(stack.api_url, created["order_id"], DEADLINE)
+    assert (final["status"], final["complete"]) == ("SHIPPED", True)
+
+    def rejected() -> list[dict[str, Any]]:
+        table = aws_client(state, "dynamodb")
+        items = table.scan(TableName=state["tables"]["notifications"])["Items"]
+        return [
+            i for i in items if i["id"]["S"].startswith(created["order_id"]) and i["state"]["S"] == "rejected"
+        ]
+
+    # Every customer-facing status's email was refused, recorded, and never retried into the DLQ.
+    eventually(lambda: len(rejected()) == 4)
+    assert emails_for(stack, created["order_id"]) == []
+    assert "MessageRejected: Email address is not verified" in rejected()[0]["reason"]["S"]
+    capsys.readouterr()
+    assert cli.main(["dlq", "email"]) == 0
+    assert "email: 0 message(s)" in capsys.readouterr().out
+
+    assert cli.main(["metrics"]) == 0
+    summary = {line.split()[0]: line.split()[1] for line in capsys.readouterr().out.splitlines()[1:]}
+    assert int(summary["EmailsRejected"]) >= 4
+    assert int(summary["OrdersPlaced"]) >= 1
+    assert int(summary["Shipments"]) >= 1
+    assert int(summary["PaymentsCaptured"]) >= 1
+    assert summary["OrderToShippedSeconds"] == "p50"

@@ -167,6 +167,7 @@ def test_functions_follow_the_declaration(plan):
         assert set(variables) == expected_environment({**f, "name": fn}), fn
         assert variables["POWERTOOLS_SERVICE_NAME"] == fn
         assert variables["POWERTOOLS_LOG_LEVEL"] == plan["variables"]["log_level"]["value"]
+        assert variables["WORKSPACE"] == _workspace(plan)  # the business metrics' dimension
         assert variables["POWERTOOLS_LOGGER_SAMPLE_RATE"] == "0"
 
 
@@ -293,6 +294,9 @@ def test_the_alarms_that_catch_what_lambda_errors_miss(plan):
     for alarm in api.values():
         assert alarm["dimensions"] == {"ApiName": f"{prefix}-api", "Stage": _workspace(plan)}
     assert api["Latency"]["extended_statistic"] == "p99"
+    # 5XXError's average is the share of requests answered 5XX: the alarm is on the rate.
+    assert api["5XXError"]["statistic"] == "Average"
+    assert api["5XXError"]["threshold"] == plan["variables"]["api_5xx_rate_alarm"]["value"] == 0.05
     assert api["Latency"]["threshold"] == plan["variables"]["api_latency_alarm_ms"]["value"]
     sns = [a.values for a in alarms.values() if a.values["namespace"] == "AWS/SNS"]
     assert [(a["metric_name"], a["dimensions"]) for a in sns] == [
@@ -419,7 +423,7 @@ def test_the_sweeper_runs_on_a_schedule_with_a_stuck_orders_alarm(plan):
         a for a in of_type(plan, "aws_cloudwatch_metric_alarm") if a.values["metric_name"] == "StuckOrders"
     ]
     assert stuck.values["namespace"] == "orderflow"
-    assert stuck.values["dimensions"] == {"service": sweeper}
+    assert stuck.values["dimensions"] == {"workspace": _workspace(plan)}
     assert stuck.values["threshold"] == 0
 
 
@@ -435,3 +439,108 @@ def test_unroutable_events_have_a_queue_and_an_alarm(plan):
     assert subscription.values["raw_message_delivery"] is True
     alarms = [a for a in of_type(plan, "aws_cloudwatch_metric_alarm") if "unroutable" in a.module]
     assert len(alarms) == 1
+
+
+# --- observability (issue 13): tracing, architecture, dashboard, business alarms ---------------
+
+
+def test_tracing_is_on_along_the_whole_path(plan):
+    for fn, function in by_service(plan, "aws_lambda_function").items():
+        assert function.values["tracing_config"] == [{"mode": "Active"}], fn
+    (stage,) = of_type(plan, "aws_api_gateway_stage")
+    assert stage.values["xray_tracing_enabled"] is True
+    (events,) = [t for t in of_type(plan, "aws_sns_topic") if t.module == "module.topic"]
+    assert events.values["tracing_config"] == "Active"
+
+
+def test_functions_run_on_the_workspaces_image_architecture(plan):
+    """`make build` reads the same tfvars value to pick its --platform (tests/unit/test_make.py)."""
+    architecture = plan["variables"]["image_architecture"]["value"]
+    assert architecture in ("x86_64", "arm64")
+    for fn, function in by_service(plan, "aws_lambda_function").items():
+        assert function.values["architectures"] == [architecture], fn
+
+
+def _dashboard(plan) -> list[dict]:
+    (dashboard,) = of_type(plan, "aws_cloudwatch_dashboard")
+    assert dashboard.values["dashboard_name"] == f"orderflow-{_workspace(plan)}"
+    return json.loads(dashboard.values["dashboard_body"])["widgets"]
+
+
+def test_the_dashboard_has_a_row_per_topology_function(plan):
+    prefix = f"orderflow-{_workspace(plan)}"
+    widgets = {w["properties"]["title"]: w["properties"] for w in _dashboard(plan)}
+    for fn, f in load_topology()["functions"].items():
+        name = f"{prefix}-{fn}"
+        activity = widgets[f"{fn}: invocations, errors, throttles"]
+        assert [m[1:4] for m in activity["metrics"]] == [
+            [metric, "FunctionName", name] for metric in ("Invocations", "Errors", "Throttles")
+        ], fn
+        duration = widgets[f"{fn}: duration p50, p99 (ms)"]
+        assert [(m[1], m[3], m[4]["stat"]) for m in duration["metrics"]] == [
+            ("Duration", name, "p50"),
+            ("Duration", name, "p99"),
+        ], fn
+        queues = widgets.get(f"{fn}: queue and DLQ depth")
+        if "consumes" in f:
+            assert queues is not None, fn
+            assert [m[3] for m in queues["metrics"]] == [name, f"{name}-dlq"], fn
+        else:
+            assert queues is None, fn
+        iterator = widgets.get(f"{fn}: iterator age (ms)")
+        if "stream" in f:
+            assert iterator is not None
+            assert iterator["metrics"] == [["AWS/Lambda", "IteratorAge", "FunctionName", name]], fn
+        else:
+            assert iterator is None, fn
+    functions = {t.split(":")[0] for t in widgets if ":" in t and not t.startswith("API")}
+    assert functions == set(load_topology()["functions"])
+
+
+def test_the_dashboard_shows_every_business_metric_the_functions_emit(plan):
+    from services.shared.observability import BUSINESS_METRICS, ORDER_TO_SHIPPED
+
+    shown = [
+        (m[0], m[1], m[2], m[3])
+        for w in _dashboard(plan)
+        for m in w["properties"]["metrics"]
+        if m[0] == "orderflow"
+    ]
+    assert {m[1] for m in shown} == set(BUSINESS_METRICS)
+    assert {(m[0], m[2], m[3]) for m in shown} == {("orderflow", "workspace", _workspace(plan))}
+    widgets = {w["properties"]["title"]: w["properties"] for w in _dashboard(plan)}
+    timing = widgets[f"{ORDER_TO_SHIPPED} p50, p99"]
+    assert [m[4]["stat"] for m in timing["metrics"]] == ["p50", "p99"]
+
+
+def test_the_business_alarms(plan):
+    ws = _workspace(plan)
+    alarms = _alarms(plan)
+    decline = alarms[f"orderflow-{ws}-payment-decline-rate"].values
+    assert decline["threshold"] == plan["variables"]["decline_rate_alarm_share"]["value"] == 0.2
+    queries = {q["id"]: q for q in decline["metric_query"]}
+    assert queries["rate"]["return_data"] is True
+    assert "declined, 0) / (FILL(authorised" in queries["rate"]["expression"]
+    assert ">= 10," in queries["rate"]["expression"]  # not judged on a handful of payments
+    for query, metric in (("authorised", "PaymentsAuthorised"), ("declined", "PaymentsDeclined")):
+        (stat,) = queries[query]["metric"]
+        assert (stat["namespace"], stat["metric_name"], stat["dimensions"]) == (
+            "orderflow",
+            metric,
+            {"workspace": ws},
+        )
+    rejections = alarms[f"orderflow-{ws}-email-rejections"].values
+    assert (rejections["metric_name"], rejections["dimensions"]) == ("EmailsRejected", {"workspace": ws})
+    assert rejections["threshold"] == 0
+    assert rejections["comparison_operator"] == "GreaterThanThreshold"
+    assert alarms[f"orderflow-{ws}-stuck-orders"].values["threshold"] == 0
+    relay = alarms[f"orderflow-{ws}-relay-iterator-age"].values
+    assert relay["threshold"] == plan["variables"]["iterator_age_alarm_ms"]["value"]
+
+
+def test_outputs_name_the_ses_identity_to_verify_and_the_dashboard(plan):
+    outputs = plan["planned_values"]["outputs"]
+    sender = plan["variables"]["email_sender"]["value"]
+    assert outputs["email_identity_to_verify"]["value"] == sender
+    assert f"--email-identity {sender}" in outputs["email_identity_status_command"]["value"]
+    assert outputs["dashboard_url"]["value"].endswith(f"#dashboards/dashboard/orderflow-{_workspace(plan)}")

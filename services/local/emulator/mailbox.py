@@ -6,9 +6,10 @@ from __future__ import annotations
 import email.message
 import email.utils
 import re
+from collections.abc import Callable
 from typing import Any
 
-from services.local.settings import ACCOUNT_ID, REGION
+from services.local.settings import ACCOUNT_ID, REGION, REJECTED_RECIPIENT_DOMAIN
 
 _ORDER_ID = re.compile(r"ord_[0-9a-f]{32}")
 
@@ -36,3 +37,29 @@ def as_eml(message: Any) -> bytes:
 def order_id_of(message: Any) -> str | None:
     found = _ORDER_ID.search(str(message.body))
     return found.group(0) if found else None
+
+
+def reject_unverified_recipients() -> Callable[[], None]:
+    """Make moto's SES refuse any recipient at REJECTED_RECIPIENT_DOMAIN as a sandboxed account
+    refuses an unverified one: MessageRejected, nothing sent. The function returned undoes it."""
+    from moto.ses.exceptions import MessageRejectedError
+    from moto.ses.models import SESBackend
+
+    original = SESBackend.send_email
+
+    def send_email(self: Any, source: str, subject: str, body: str, destinations: dict[str, Any]) -> Any:
+        for address in (a for addresses in destinations.values() for a in addresses):
+            if address.lower().endswith("@" + REJECTED_RECIPIENT_DOMAIN):
+                self.rejected_messages_count += 1
+                raise MessageRejectedError(
+                    "Email address is not verified. The following identities failed the check in "
+                    f"region {self.region_name.upper()}: {address}"
+                )
+        return original(self, source, subject, body, destinations)
+
+    SESBackend.send_email = send_email  # type: ignore[method-assign]
+
+    def undo() -> None:
+        SESBackend.send_email = original  # type: ignore[method-assign]
+
+    return undo

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from services.local.emulator.mailbox import as_eml, order_id_of, sent_messages
+from services.local.emulator.mailbox import as_eml, order_id_of, reject_unverified_recipients, sent_messages
 
 
 def _announce(document: dict[str, object]) -> None:
@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     from services.local.emulator import speedups
 
     speedups.apply()
+    reject_unverified_recipients()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = Dispatcher(create_backend_app)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAlive)

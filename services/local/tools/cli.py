@@ -7,6 +7,7 @@ orders stuck                   orders the sweeper flagged, with their DLQ messag
 orders dlq [QUEUE]             messages waiting in the dead-letter queues
 orders redrive QUEUE           move a consumer's DLQ messages back to its queue
 orders logs ORDER [--follow]   every function's log lines for one order, in time order (--json: raw)
+orders metrics                 the business metrics the functions emitted (from their logs)
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from services.local.functions import logs
+from services.local.settings import state_dir
+from services.local.tools import metrics
 from services.local.tools import orders as ops
 from services.local.tools.client import NoStack, aws_client, load_state, request
 from services.order.domain import Order
@@ -161,6 +164,10 @@ def _logs(state: dict[str, Any], args: argparse.Namespace) -> None:
         pass
 
 
+def _metrics(_state: dict[str, Any], _: argparse.Namespace) -> None:
+    print("\n".join(metrics.report(state_dir() / "logs")))
+
+
 def _resolve(state: dict[str, Any], reference: str) -> str:
     try:
         return ops.resolve(aws_client(state, "dynamodb"), state["tables"]["orders"], reference)
@@ -190,13 +197,17 @@ def parser() -> argparse.ArgumentParser:
     log.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until Ctrl-C")
     log.add_argument("--json", action="store_true", help="the raw Powertools JSON lines")
     log.set_defaults(run=_logs)
+    # Reads the logs only: works after the stack stopped too.
+    commands.add_parser("metrics", help="business metrics, from the functions' logs").set_defaults(
+        run=_metrics, offline=True
+    )
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        args.run(load_state(), args)
+        args.run({} if getattr(args, "offline", False) else load_state(), args)
     except (NoStack, CliError) as error:
         print(f"orders: {error}", file=sys.stderr)
         return 2

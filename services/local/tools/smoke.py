@@ -1,9 +1,13 @@
 """Smoke test of a deployed stack: POST one order, poll it until it has shipped and been paid.
 
-    python -m services.local.tools.smoke --api-url https://…/dev --api-key KEY
+    python -m services.local.tools.smoke --api-url https://…/dev --api-key KEY [--email ADDRESS]
+    make smoke WORKSPACE=dev [SMOKE_ARGS="--email you@example.com"]
 
 Exits 0 when the order ships within the deadline, 1 otherwise. CI runs it after
-every apply; it works against `make run` too (no key needed there).
+every apply (`make smoke`); it works against `make run` too (no key needed there).
+The customer's emails go to --email (default: the sample order's address). In the SES
+sandbox only verified recipients get mail: any other is refused, recorded as rejected
+(the order still ships) and counted in EmailsRejected.
 """
 
 from __future__ import annotations
@@ -25,13 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--api-key", default="")
     parser.add_argument("--deadline", type=float, default=120)
+    parser.add_argument("--email", help="the customer's address (a verified one in the SES sandbox)")
     args = parser.parse_args(argv)
     api = args.api_url.rstrip("/")
     headers = {"x-api-key": args.api_key} if args.api_key else {}
 
     started = time.monotonic()
     key = {"Idempotency-Key": f"smoke-{uuid.uuid4()}"}
-    status, _, created = request("POST", f"{api}/orders", order_body(), {**headers, **key})
+    body = order_body()
+    if args.email:
+        body["customer"]["email"] = args.email
+    status, _, created = request("POST", f"{api}/orders", body, {**headers, **key})
     if status != 201:
         print(f"POST /orders answered {status}: {created}", file=sys.stderr)
         return 1

@@ -9,6 +9,8 @@ data "aws_partition" "current" {}
 resource "aws_sns_topic" "this" {
   name              = var.name
   kms_master_key_id = var.kms_key_arn
+  # X-Ray follows a message from its publisher through SNS to the subscribed queues.
+  tracing_config = "Active"
 }
 
 data "aws_iam_policy_document" "this" {

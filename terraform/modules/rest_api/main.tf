@@ -228,17 +228,18 @@ resource "aws_api_gateway_usage_plan_key" "this" {
 
 # --- alarms -------------------------------------------------------------------
 
+# 5XXError's average is the share of requests answered 5XX.
 resource "aws_cloudwatch_metric_alarm" "server_errors" {
   alarm_name          = "${var.name}-5xx"
-  alarm_description   = "The ${var.stage_name} stage of ${var.name} answered 5XX (including 503 for a failing dependency)."
+  alarm_description   = "More than ${var.error_rate_alarm * 100} % of the requests to the ${var.stage_name} stage of ${var.name} were answered 5XX (503: a failing dependency) over 5 minutes."
   namespace           = "AWS/ApiGateway"
   metric_name         = "5XXError"
   dimensions          = { ApiName = aws_api_gateway_rest_api.this.name, Stage = aws_api_gateway_stage.this.stage_name }
-  statistic           = "Sum"
+  statistic           = "Average"
   period              = 300
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  threshold           = var.error_rate_alarm
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions

@@ -62,3 +62,8 @@ variable "alarm_actions" {
   description = "ARNs notified when an API alarm changes state."
   type        = list(string)
 }
+
+variable "error_rate_alarm" {
+  description = "Share of requests (0-1) answered 5XX over 5 minutes above which the error-rate alarm fires."
+  type        = number
+}

@@ -42,3 +42,13 @@ output "failures_queue_url" {
   description = "URL of the queue a stream consumer's failed batches are described in; null for other functions."
   value       = one(aws_sqs_queue.failures[*].url)
 }
+
+output "queue_name" {
+  description = "Name of the function's queue; null when it consumes no events."
+  value       = one(aws_sqs_queue.this[*].name)
+}
+
+output "dlq_name" {
+  description = "Name of the function's dead-letter queue; null when it consumes no events."
+  value       = one(aws_sqs_queue.dlq[*].name)
+}
