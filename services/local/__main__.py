@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"where logs, emails and stack.json go (default: ${STATE_DIR_ENV}, else .local/)",
     )
     parser.add_argument(
+        "--log-level",
+        default=Options.log_level,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="the functions' log level (default DEBUG: every record's line; AWS runs INFO)",
+    )
+    parser.add_argument(
         "--no-reload",
         action="store_true",
         help="do not restart a function's processes when its code under services/ changes",
@@ -48,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             retry_delay_seconds=args.retry_delay,
             state_dir=args.state_dir or state_dir(),
             reload=not args.no_reload,
+            log_level=args.log_level,
         )
     )
     # Ctrl-C raises KeyboardInterrupt; SIGTERM is made to do the same. (A handler that sets

@@ -62,3 +62,7 @@ class Options:
     code_root: Path = REPO_ROOT
     # Restart a function's processes when its code under code_root/services changes (make run).
     reload: bool = False
+    # The functions' POWERTOOLS_LOG_LEVEL. DEBUG locally, so `orders logs` shows every step of an
+    # order (each record's "Record processed" line); AWS runs INFO (terraform `log_level`), where
+    # a record logs only its effects and failures. The bench measures log bytes at INFO.
+    log_level: str = "DEBUG"

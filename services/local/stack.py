@@ -141,7 +141,12 @@ class LocalStack:
             **options.extra_env,
         }
         for function in self.topology.functions:
-            env = {**base_env, **self.stack.environment(function), "AWS_SDK_UA_APP_ID": function.name}
+            env = {
+                **base_env,
+                **self.stack.environment(function),
+                "POWERTOOLS_LOG_LEVEL": options.log_level,
+                "AWS_SDK_UA_APP_ID": function.name,
+            }
             self.functions[function.name] = LambdaFunction(
                 function,
                 env["AWS_LAMBDA_FUNCTION_NAME"],

@@ -216,7 +216,12 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[Loc
     """The local stack on free ports in a temporary state folder, its invocations recorded."""
     with tempfile.TemporaryDirectory(prefix="orderflow-bench-") as state_dir:
         options = Options(
-            api_port=0, aws_port=0, state_dir=Path(state_dir), quiet=True, extra_env=extra_env or {}
+            api_port=0,
+            aws_port=0,
+            state_dir=Path(state_dir),
+            quiet=True,
+            extra_env=extra_env or {},
+            log_level="INFO",  # as in AWS: the log bytes per order are measured at INFO
         )
         with LocalStack(options) as stack:
             invocations = Invocations()
