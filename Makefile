@@ -35,8 +35,10 @@ $(LOCAL_STAMP): pyproject.toml
 
 venv: $(STAMP) ## create .venv and install (only when missing or pyproject.toml changed)
 
+# Two workers: the suites wait on stacks, Terraform and Docker much of the time. Each suite with
+# a machine-wide fixture stays on one worker (tests/conftest.py). PYTEST_ARGS="-n 0" runs serially.
 test: lint ## lint, then run the whole test suite
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov (terraform/ and .github/): zero findings
 	$(VENV)/bin/ruff check .

@@ -31,3 +31,17 @@ def aws() -> Iterator[dict[str, Any]]:
         clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses", "dynamodbstreams")}
         stack = provision(clients)
         yield {"stack": stack, **clients}
+
+
+# `make test` runs on two xdist workers (--dist loadgroup). The suites with one costly session
+# fixture or a machine-wide resource stay on one worker each: infra applies Terraform into one
+# moto server, images build on one Docker daemon, and the chaos run wants a core to itself.
+XDIST_GROUPS = {"infra": "infra", "images": "images", "chaos": "chaos"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.parts
+        suite = parts[parts.index("tests") + 1] if "tests" in parts else ""
+        if suite in XDIST_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[suite]))

@@ -19,7 +19,7 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -191,7 +191,7 @@ def instrumented(handler: Handler) -> Handler:
         finally:
             flush()
 
-    return run  # type: ignore[return-value]
+    return cast(Handler, run)
 
 
 def reset() -> None:
