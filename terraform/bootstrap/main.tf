@@ -116,6 +116,8 @@ resource "aws_kms_key" "state" {
   deletion_window_in_days = var.kms_deletion_window_days
   enable_key_rotation     = true
   policy                  = data.aws_iam_policy_document.state_key.json
+  # No environment's: the deploy roles' key statements match on Workspace (and deny this key).
+  tags = { Workspace = "shared" }
 
   lifecycle {
     prevent_destroy = true
@@ -608,6 +610,12 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
+    sid       = "DashboardOfTheEnvironment"
+    actions   = ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"]
+    resources = ["${local.arn_prefix}:cloudwatch::${local.account_id}:dashboard/${var.project}-${each.key}"]
+  }
+
+  statement {
     sid       = "PushImagesToTheEnvironmentsRepositories"
     actions   = ["ecr:GetAuthorizationToken"]
     resources = ["*"] # docker login; no resource-level permission exists
@@ -629,6 +637,16 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   # --- what no deploy role may ever do -----------------------------------------------
+
+  statement {
+    # The state key is untagged by Workspace, which the key statements above would read as "not
+    # another environment's": without this, a deploy role could tag it as its own and then
+    # rewrite its policy or schedule its deletion, taking every environment's state with it.
+    sid         = "DenyAdministeringTheStateKey"
+    effect      = "Deny"
+    not_actions = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    resources   = [aws_kms_key.state.arn]
+  }
 
   statement {
     sid       = "DenyTouchingTheCiSetup"
@@ -791,7 +809,7 @@ data "aws_iam_policy_document" "plan" {
     actions = [
       "sqs:ReceiveMessage",
       "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults", "logs:StartLiveTail", "logs:GetLogRecord",
-      "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
+      "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory",
       "lambda:InvokeFunction",
     ]
     resources = ["*"]

@@ -76,6 +76,11 @@ def _dlq_orders(state: dict[str, Any], queue: str) -> set[str]:
     return {m.order_id for m in messages if m.order_id}
 
 
+def _dlq_count(state: dict[str, Any], queue: str, order_id: str) -> int:
+    messages = ops.peek(aws_client(state, "sqs"), queue, state["dlq_urls"][queue])
+    return sum(1 for m in messages if m.order_id == order_id)
+
+
 def test_processing_error_lands_in_the_dlq_then_the_sweeper_flags_the_order(
     stack: LocalStack, state: dict[str, Any], capsys: pytest.CaptureFixture[str], bus_events: Recorder
 ) -> None:
@@ -117,6 +122,8 @@ def test_processing_error_lands_in_the_dlq_then_the_sweeper_flags_the_order(
     def failed() -> int:
         return len([e for e in bus_events.of(RecordFailed) if e.order_id == order_id])
 
+    # The sweeper's copy reaches the DLQ after its own five attempts, which may end after the flag.
+    eventually(lambda: _dlq_count(state, "billing", order_id) == 2)
     failures_before = failed()
     assert cli.main(["redrive", "billing"]) == 0
     assert "moved 2 message(s)" in capsys.readouterr().out  # the original and the sweeper's copy

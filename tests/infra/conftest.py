@@ -198,6 +198,44 @@ def _aws_like_redrive_policy() -> None:
     Queue._orderflow_compact_redrive = True
 
 
+def _aws_like_sesv2() -> None:
+    """Make moto's SESv2 answer as SES does where the provider depends on it.
+
+    - GetConfigurationSet answers SendingOptions.SendingEnabled with the whole SendingOptions
+      object it was given, which the provider cannot decode; AWS answers the boolean. It also
+      answers empty TrackingOptions, SuppressionOptions and VdmOptions, which AWS leaves out
+      when they were never set (the provider would plan to remove them for ever).
+    - CreateEmailIdentity files the identity's tags under `email-identity/<address>`, but the
+      identity's ARN (which the provider reads tags with) is `identity/<address>`.
+    """
+    from moto.ses.models import ConfigurationSet
+    from moto.sesv2.models import SESV2Backend
+
+    if getattr(ConfigurationSet, "_orderflow_aws_like", False):
+        return
+    original = ConfigurationSet.to_dict_v2
+    original_tags = SESV2Backend.list_tags_for_resource
+
+    def to_dict_v2(self):
+        result = original(self)
+        given = self.enabled
+        enabled = given.get("SendingEnabled", True) if isinstance(given, dict) else given
+        result["SendingOptions"] = {"SendingEnabled": bool(enabled)}
+        for unset in ("TrackingOptions", "SuppressionOptions", "VdmOptions"):
+            if not result.get(unset):
+                result.pop(unset, None)
+        return result
+
+    def list_tags_for_resource(self, resource_arn):
+        return original_tags(self, resource_arn) or original_tags(
+            self, resource_arn.replace(":identity/", ":email-identity/")
+        )
+
+    ConfigurationSet.to_dict_v2 = to_dict_v2
+    SESV2Backend.list_tags_for_resource = list_tags_for_resource
+    ConfigurationSet._orderflow_aws_like = True
+
+
 @pytest.fixture(scope="package")
 def moto_endpoint() -> str:
     """An embedded moto server on a free loopback port, for tests/infra."""
@@ -205,6 +243,7 @@ def moto_endpoint() -> str:
     from moto.server import ThreadedMotoServer
 
     _aws_like_redrive_policy()
+    _aws_like_sesv2()
     # AWS-managed policies exist in every account (the plan role attaches ReadOnlyAccess).
     previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"

@@ -87,6 +87,7 @@ def _samples(env: str) -> dict[str, tuple[str, str, dict]]:
         "state lock": ("s3:PutObject", _state(env) + ".tflock"),
         "key alias": ("kms:UpdateAlias", _arn("kms", f"alias/{p}")),
         "ses config set": ("ses:DeleteConfigurationSet", _arn("ses", f"configuration-set/{p}-email")),
+        "dashboard": ("cloudwatch:PutDashboard", f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/{p}"),
     }
     samples = {kind: (action, resource, {}) for kind, (action, resource) in plain.items()}
     boundary = {"iam:PermissionsBoundary": _boundary_arn(env)}
@@ -205,7 +206,11 @@ def test_deploy_role_manages_its_environment(bootstrap: Bootstrap, env: str):
     assert deploy.allows("lambda:TagResource", mapping, {"aws:RequestTag/Workspace": env}), "tag on create"
     assert deploy.allows("lambda:UpdateEventSourceMapping", mapping, {"lambda:FunctionArn": function})
     sender = bootstrap.variables["email_senders"].split(f'{env}="')[1].split('"')[0]
-    assert deploy.allows("ses:VerifyEmailIdentity", _arn("ses", f"identity/{sender}"))
+    # SES v2's identity actions take the identity's ARN (v1's VerifyEmailIdentity takes none).
+    for action in ("ses:CreateEmailIdentity", "ses:GetEmailIdentity", "ses:DeleteEmailIdentity"):
+        assert deploy.allows(action, _arn("ses", f"identity/{sender}")), action
+    for action in ("ses:CreateConfigurationSet", "ses:PutConfigurationSetDeliveryOptions"):
+        assert deploy.allows(action, _arn("ses", f"configuration-set/orderflow-{env}-email")), action
 
 
 @pytest.mark.parametrize("env", WORKSPACES)
@@ -248,7 +253,7 @@ def test_deploy_role_cannot_touch_another_environment(bootstrap: Bootstrap, env:
         assert not deploy.allows("lambda:TagResource", mapping, {"aws:ResourceTag/Workspace": other})
         assert not deploy.allows("lambda:TagResource", mapping, {"aws:RequestTag/Workspace": other})
         other_sender = bootstrap.variables["email_senders"].split(f'{other}="')[1].split('"')[0]
-        assert not deploy.allows("ses:DeleteIdentity", _arn("ses", f"identity/{other_sender}"))
+        assert not deploy.allows("ses:DeleteEmailIdentity", _arn("ses", f"identity/{other_sender}"))
         assert not deploy.allows(
             "iam:PassRole",
             _role(f"orderflow-{other}-billing"),
@@ -540,3 +545,21 @@ def test_state_backend_settings_match_the_roles(bootstrap: Bootstrap):
     assert "use_lockfile = true" in ci
     assert f'key          = "{STATE_KEY}"' in ci
     assert 'kms_key_id   = "alias/orderflow-terraform-state"' in ci
+
+
+@pytest.mark.parametrize("env", WORKSPACES)
+def test_no_deploy_role_may_administer_the_state_key(bootstrap: Bootstrap, env: str):
+    """The state key carries no environment's Workspace tag; a role that could tag it as its own
+    could then rewrite its policy or schedule its deletion: every environment's state."""
+    deploy = _deploy(bootstrap, env)
+    key = bootstrap.outputs["state_kms_key_arn"]
+    own_tag = {"aws:RequestTag/Workspace": env}
+    for action, context in (
+        ("kms:TagResource", own_tag),
+        ("kms:TagResource", {**own_tag, "aws:ResourceTag/Workspace": env}),
+        ("kms:PutKeyPolicy", {"aws:ResourceTag/Workspace": env}),
+        ("kms:ScheduleKeyDeletion", {"aws:ResourceTag/Workspace": env}),
+        ("kms:UntagResource", {"aws:ResourceTag/Workspace": env}),
+        ("kms:DisableKey", {"aws:ResourceTag/Workspace": env}),
+    ):
+        assert not deploy.allows(action, key, context), f"{env} may {action} the state key ({context})"

@@ -154,10 +154,17 @@ def test_an_unknown_or_missing_status_lands_in_the_unroutable_queue(deployed: De
         assert _drain(sqs, url) == [], f"{fn} received an unroutable event"
 
 
+def _changed_attributes(change: dict) -> dict:
+    before, after = change.get("before") or {}, change.get("after") or {}
+    return {
+        k: (before.get(k), after.get(k)) for k in set(before) | set(after) if before.get(k) != after.get(k)
+    }
+
+
 def test_plan_after_apply_reports_no_changes(post_apply_plan):
     exit_code, plan = post_apply_plan
     changed = [
-        (c["address"], c["change"]["actions"])
+        (c["address"], c["change"]["actions"], _changed_attributes(c["change"]))
         for c in plan.get("resource_changes", [])
         if c["change"]["actions"] != ["no-op"]
     ]
@@ -176,6 +183,9 @@ def test_function_environments(post_apply_plan, deployed: Deployment):
         "configuration_set": f"orderflow-{WORKSPACE}-email",
         "metrics_namespace": plan["variables"]["project"]["value"],
         "log_level": plan["variables"]["log_level"]["value"],
+        "log_sample_rate": plan["variables"]["log_sample_rate"]["value"],
+        "invoice_series": plan["variables"]["invoice_series"]["value"],
+        "workspace": WORKSPACE,
     }
     for fn, f in topology["functions"].items():
         env = functions[fn].values["environment"][0]["variables"]

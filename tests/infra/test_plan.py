@@ -215,10 +215,14 @@ def test_log_groups_have_retention(plan):
 
 
 def test_ses_requires_tls(plan):
-    (config_set,) = of_type(plan, "aws_ses_configuration_set")
-    assert config_set.values["delivery_options"] == [{"tls_policy": "Require"}]
-    (identity,) = of_type(plan, "aws_ses_email_identity")
-    assert "@" in identity.values["email"]
+    (config_set,) = of_type(plan, "aws_sesv2_configuration_set")
+    assert config_set.values["delivery_options"][0]["tls_policy"] == "REQUIRE"
+    assert config_set.values["reputation_options"][0]["reputation_metrics_enabled"] is True
+    (identity,) = of_type(plan, "aws_sesv2_email_identity")
+    assert "@" in identity.values["email_identity"]
+    assert identity.values["configuration_set_name"] == config_set.values["configuration_set_name"]
+    assert not of_type(plan, "aws_ses_email_identity")  # v1: its API cannot be scoped to an ARN
+    assert not of_type(plan, "aws_ses_configuration_set")
 
 
 def test_ecr_repositories(plan):

@@ -2,20 +2,28 @@
 # through. A new identity must be verified: SES mails a confirmation link to
 # the address.
 
-resource "aws_ses_email_identity" "this" {
-  email = var.sender
+# SES v2 resources: their API can be scoped to the identity's and the configuration set's ARNs,
+# so each environment's deploy role manages its own sender and nothing else. (SES v1's
+# VerifyEmailIdentity, DeleteIdentity and CreateConfigurationSet take no resource: a role that
+# may call them may call them on every identity in the account.) v1 and v2 share identities and
+# configuration sets: the function sends through v1's SendEmail.
+resource "aws_sesv2_configuration_set" "this" {
+  configuration_set_name = var.configuration_set_name
+
+  delivery_options {
+    tls_policy = "REQUIRE"
+  }
+  reputation_options {
+    reputation_metrics_enabled = true
+  }
+  sending_options {
+    sending_enabled = true
+  }
 }
 
-resource "aws_ses_configuration_set" "this" {
-  name                       = var.configuration_set_name
-  reputation_metrics_enabled = true
-  sending_enabled            = true
-
-  # Emulator note: moto lacks PutConfigurationSetDeliveryOptions, so
-  # terraform/local/email_sender_override.tf.tpl drops this block there.
-  delivery_options {
-    tls_policy = "Require"
-  }
+resource "aws_sesv2_email_identity" "this" {
+  email_identity         = var.sender
+  configuration_set_name = aws_sesv2_configuration_set.this.configuration_set_name
 }
 
 # SES reputation is measured per account and region. AWS reviews an account from a 5 %
