@@ -523,9 +523,10 @@ def test_missing_setting_is_named(function: str, function_env: Any, monkeypatch:
 
 @pytest.mark.parametrize("level", ["INFO", "DEBUG"])
 def test_log_lines_are_lean_and_each_names_its_order(email_fn: None, level: str) -> None:
-    """Logs are billed per GB ingested: at INFO a delivered record logs its effect only (here the
-    email sent), without the keys the log group already states; DEBUG adds the per-record line.
-    Every line still carries the order and the correlation id."""
+    """Logs are billed per GB ingested: at INFO an email sent logs nothing (its record and the
+    EmailsSent metric say it; a refusal is a WARNING), and no line carries the keys the log group
+    already states; DEBUG adds the per-record and the "Email sent" lines. Every line still
+    carries the order and the correlation id."""
     log, child = CONSUMERS["email"].consumer.logger, email_bootstrap.log
     previous, output = log.log_level, io.StringIO()
     stream = log.registered_handler.setStream(output)  # type: ignore[attr-defined]
@@ -541,7 +542,7 @@ def test_log_lines_are_lean_and_each_names_its_order(email_fn: None, level: str)
     lines = [json.loads(line) for line in output.getvalue().splitlines()]
     messages = [line["message"] for line in lines]
     assert ("Record processed" in messages) is (level == "DEBUG")
-    assert "Email sent" in messages
+    assert ("Email sent" in messages) is (level == "DEBUG")
     for line in lines:
         assert line["order_id"] == order_id
         assert line["correlation_id"] == event("sqs_shipped.json")["correlation_id"]
