@@ -47,6 +47,7 @@ def _use_function(stack: Stack, function: Function) -> Any:
     """Give this process the function's environment; return its handler module, wiring reset."""
     os.environ.update(stack.environment(function))
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # the figures, not a line per order
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # nor an EMF line per invocation
     module = importlib.import_module(function.handler.rsplit(".", 1)[0])
     if hasattr(module, "consumer"):
         module.consumer.reset()
