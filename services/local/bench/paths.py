@@ -15,27 +15,21 @@ from typing import Any
 from services.local.bench.instrument import CallLog, Invocation, Invocations
 from services.local.bench.units import chunks, dynamodb_units, item_size, metered_writes
 from services.local.stack import LocalStack
-from services.local.tools.client import request
+from services.local.tools.client import post_order
 from services.local.tools.scenarios import ENDINGS, order_body
 from services.shared.topology import load_topology
 
 TERMINAL_DEADLINE = 60.0
-POST_ATTEMPTS = 5
 QUIET_SECONDS = 1.2  # no new call or invocation for this long: the order's saga is over
 GB = 1024**3
 SES_SENDS = {"SendEmail", "SendRawEmail", "SendTemplatedEmail"}
 
 
 def place(api_url: str, token: str = "tok_visa", country: str = "GB") -> str:
-    """POST one order as a careful client does: with an Idempotency-Key, retried with the same
-    key when the API says to (503, or 409 while the first attempt is in flight)."""
-    key = {"Idempotency-Key": str(uuid.uuid4())}
-    for _ in range(POST_ATTEMPTS):
-        status, headers, created = request("POST", f"{api_url}/orders", order_body(token, country), key)
-        retry_after = {k.lower(): v for k, v in headers.items()}.get("retry-after")
-        if status not in (409, 503) or retry_after is None:
-            break
-        time.sleep(min(float(retry_after), 2.0))
+    """POST one order as a careful client does (tools.client.post_order), or fail."""
+    status, created = post_order(
+        api_url, order_body(token, country), str(uuid.uuid4()), give_up_after=TERMINAL_DEADLINE
+    )
     if status != 201:
         raise RuntimeError(f"POST /orders answered {status}: {created}")
     return str(created["order_id"])

@@ -10,7 +10,6 @@ import signal
 import tempfile
 import threading
 import time
-import urllib.error
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +22,7 @@ from services.local.chaos.profiles import Kill, Profile
 from services.local.emulator.faults import FaultPlan
 from services.local.settings import Options
 from services.local.stack import LocalStack
-from services.local.tools.client import request
+from services.local.tools.client import post_order, request
 from services.local.tools.scenarios import ENDINGS, order_body
 
 SHIPS, DECLINED, REFUSED = (ENDINGS[name] for name in ("ships", "payment declined", "destination refused"))
@@ -76,22 +75,11 @@ def place(api: str, placed: Placed, give_up_after: float = 120) -> None:
     broken connections, as a careful client does."""
     body = order_body(placed.token, placed.country)
     body["customer"]["id"] = placed.key[:64]
-    deadline, pause = time.monotonic() + give_up_after, 0.5
-    while time.monotonic() < deadline:
-        try:
-            status, headers, answer = request("POST", f"{api}/orders", body, {"Idempotency-Key": placed.key})
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            placed.answers.append(type(error).__name__)
-        else:
-            placed.answers.append(str(status))
-            if status == 201:
-                placed.order_id = answer["order_id"]
-                return
-            if status < 500 and status not in (408, 409):
-                return  # a refusal is final
-            pause = float(headers.get("Retry-After", pause))
-        time.sleep(pause)
-        pause = min(pause * 2, 4.0)
+    status, answer = post_order(
+        api, body, placed.key, give_up_after=give_up_after, on_attempt=placed.answers.append
+    )
+    if status == 201:
+        placed.order_id = answer["order_id"]
 
 
 def run(profile: Profile, *, orders: int, seed: int, settle_seconds: float = 300) -> Outcome:

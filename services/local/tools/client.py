@@ -6,6 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,40 @@ def wait_for_terminal(
 
 def aws_client(state: dict[str, Any], name: str) -> Any:
     return client(state["endpoint"], name)
+
+
+def post_order(
+    api_url: str,
+    body: dict[str, Any],
+    idempotency_key: str,
+    *,
+    give_up_after: float = 120.0,
+    on_attempt: Callable[[str], None] | None = None,
+) -> tuple[int | None, Any]:
+    """POST /orders as a careful client does: the same Idempotency-Key on every attempt, retried
+    on 5xx, 408, 409 and broken connections (after the API's Retry-After when it gives one, else
+    a pause doubling up to 4 s) until it answers 201 or refuses for good. Returns the last
+    (status, body); status None: no answer before `give_up_after`. `on_attempt` hears each
+    attempt's status, or the error's name."""
+    deadline, pause = time.monotonic() + give_up_after, 0.5
+    status: int | None = None
+    answer: Any = None
+    while time.monotonic() < deadline:
+        try:
+            status, headers, answer = request(
+                "POST", f"{api_url}/orders", body, {"Idempotency-Key": idempotency_key}
+            )
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            status, answer = None, None
+            if on_attempt:
+                on_attempt(type(error).__name__)
+        else:
+            if on_attempt:
+                on_attempt(str(status))
+            if status == 201 or (status < 500 and status not in (408, 409)):
+                return status, answer  # placed, or a refusal that is final
+            retry_after = {k.lower(): v for k, v in headers.items()}.get("retry-after")
+            pause = float(retry_after) if retry_after is not None else pause
+        time.sleep(pause)
+        pause = min(pause * 2, 4.0)
+    return status, answer
