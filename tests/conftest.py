@@ -21,16 +21,24 @@ os.environ.update(
 
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
-    """moto's in-process mock with the whole topology provisioned."""
+    """moto's in-process mock with the whole topology provisioned, corrected where it departs
+    from AWS as the local stack's emulator is (services/local/emulator/corrections.py)."""
     import boto3
     from moto import mock_aws
 
+    from services.local.emulator import corrections
     from services.local.emulator.provision import provision
 
-    with mock_aws():
-        clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses", "dynamodbstreams")}
-        stack = provision(clients)
-        yield {"stack": stack, **clients}
+    undo = corrections.apply()
+    try:
+        with mock_aws():
+            clients = {
+                name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses", "dynamodbstreams")
+            }
+            stack = provision(clients)
+            yield {"stack": stack, **clients}
+    finally:
+        undo()
 
 
 # `make test` runs on two xdist workers (--dist loadgroup). The suites with one costly session

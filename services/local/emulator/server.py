@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
           hundreds of URL patterns, under a lock; the answer for a host never changes: cached;
         - its DynamoDB checks a condition and then writes, without a lock, so two concurrent
           conditional writes or transactions can both succeed; DynamoDB itself applies each
-          atomically. DynamoDB calls are served one at a time (nothing in them waits)."""
+          atomically. DynamoDB calls, and the stream reads with them (a GetRecords must never
+          see half a transaction), are served one at a time (nothing in them waits)."""
 
         known: dict[str | None, object] = {}  # noqa: RUF012
         dynamodb = threading.Lock()
@@ -81,13 +82,15 @@ def main(argv: list[str] | None = None) -> int:
             return self.known[host]
 
         def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-            if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            # DynamoDB_20120810.* and DynamoDBStreams_20120810.*
+            if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
                 with self.dynamodb:
                     return list(super().__call__(environ, start_response))
             return super().__call__(environ, start_response)
 
-    from services.local.emulator import speedups
+    from services.local.emulator import corrections, speedups
 
+    corrections.apply()
     speedups.apply()
     reject_unverified_recipients()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
