@@ -66,3 +66,5 @@ class Options:
     # order (each record's "Record processed" line); AWS runs INFO (terraform `log_level`), where
     # a record logs only its effects and failures. The bench measures log bytes at INFO.
     log_level: str = "DEBUG"
+    # The emulator counts each operation's calls and CPU time, written here on SIGUSR1 (the bench).
+    emulator_meter: Path | None = None

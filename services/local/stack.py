@@ -111,7 +111,13 @@ class LocalStack:
             for old in directory.iterdir():
                 old.unlink()
 
-        self.emulator = Emulator(options.aws_port, self.emails_dir, self.logs_dir / "emulator.log", self.bus)
+        self.emulator = Emulator(
+            options.aws_port,
+            self.emails_dir,
+            self.logs_dir / "emulator.log",
+            self.bus,
+            meter=options.emulator_meter,
+        )
         self.endpoint = self.emulator.start()
         # With faults on, every AWS call of the functions and the event sources goes through the
         # fault-injecting proxy (make chaos); the stack's own setup and tools talk to moto directly.

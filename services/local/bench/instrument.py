@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,7 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[tuple[Loc
             quiet=True,
             extra_env=extra_env or {},
             log_level="INFO",  # as in AWS: the log bytes per order are measured at INFO
+            emulator_meter=Path(state_dir) / "emulator-operations.json",
         )
         with LocalStack(options) as stack:
             invocations = Invocations()
@@ -245,17 +247,44 @@ def _process_cpu_seconds(pid: int) -> float:
 @dataclass
 class EmulatorMeter:
     """CPU time of the emulator's process (moto runs in a process of its own) over a window,
-    next to the machine's busy CPU time over the same window."""
+    next to the machine's busy CPU time over the same window, and, when the emulator meters its
+    operations (Options.emulator_meter), the calls and CPU seconds of each operation."""
 
     pid: int
+    operations_file: Path | None = None
     cpu_seconds: float = 0.0
     machine_busy_seconds: float = 0.0
+    operations: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @contextlib.contextmanager
     def measuring(self) -> Iterator[EmulatorMeter]:
         cpu, busy = _process_cpu_seconds(self.pid), _machine_busy_seconds()
+        before = self._operations()
         try:
             yield self
         finally:
             self.cpu_seconds = _process_cpu_seconds(self.pid) - cpu
             self.machine_busy_seconds = _machine_busy_seconds() - busy
+            after = self._operations()
+            self.operations = {
+                name: {
+                    "calls": figures["calls"] - before.get(name, {}).get("calls", 0),
+                    "cpu_seconds": figures["cpu_seconds"] - before.get(name, {}).get("cpu_seconds", 0.0),
+                }
+                for name, figures in after.items()
+            }
+
+    def _operations(self) -> dict[str, dict[str, float]]:
+        """The emulator's operation figures so far: it writes them when signalled."""
+        if self.operations_file is None:
+            return {}
+        written = self.operations_file.stat().st_mtime_ns if self.operations_file.exists() else 0
+        os.kill(self.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.operations_file.exists() and self.operations_file.stat().st_mtime_ns != written:
+                with contextlib.suppress(ValueError):
+                    figures: dict[str, dict[str, float]] = json.loads(self.operations_file.read_text())
+                    return figures
+            time.sleep(0.02)
+        raise RuntimeError(f"the emulator wrote no operation figures to {self.operations_file}")

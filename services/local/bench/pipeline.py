@@ -49,7 +49,7 @@ def run_pipeline(
 
     assert stack.emulator is not None
     assert stack.emulator.pid is not None
-    meter = EmulatorMeter(stack.emulator.pid)
+    meter = EmulatorMeter(stack.emulator.pid, stack.options.emulator_meter)
     with meter.measuring():
         started = time.monotonic()
         with ThreadPoolExecutor(concurrency) as pool:
@@ -76,7 +76,22 @@ def run_pipeline(
             "machine_busy_cpu_seconds": round(meter.machine_busy_seconds, 2),
             "share_of_busy_cpu": round(meter.cpu_seconds / max(meter.machine_busy_seconds, 1e-9), 3),
             "share_of_machine_capacity": round(meter.cpu_seconds / (wall * (os.cpu_count() or 1)), 3),
+            # where the emulator's time went: each operation's calls and CPU ms per completed order
+            "per_order": per_order(meter.operations, len(terminal_s)),
         },
+    }
+
+
+def per_order(operations: dict[str, dict[str, float]], orders: int) -> dict[str, dict[str, float]]:
+    """Each emulator operation's calls and CPU milliseconds per order, costliest first."""
+    ranked = sorted(operations.items(), key=lambda item: -item[1]["cpu_seconds"])
+    return {
+        name: {
+            "calls": round(figures["calls"] / max(orders, 1), 2),
+            "cpu_ms": round(figures["cpu_seconds"] * 1000 / max(orders, 1), 2),
+        }
+        for name, figures in ranked
+        if figures["calls"]
     }
 
 

@@ -39,8 +39,11 @@ class EmulatorFailed(RuntimeError):
 class Emulator:
     """Starts the emulator process, learns its address, relays its mailbox to the bus."""
 
-    def __init__(self, port: int, emails_dir: Path, log_file: Path, bus: Bus) -> None:
+    def __init__(
+        self, port: int, emails_dir: Path, log_file: Path, bus: Bus, *, meter: Path | None = None
+    ) -> None:
         self._port = port
+        self._meter = meter
         self._emails_dir = emails_dir
         self._log_file = log_file
         self._bus = bus
@@ -63,6 +66,7 @@ class Emulator:
                     str(self._port),
                     "--emails-dir",
                     str(self._emails_dir),
+                    *(["--meter", str(self._meter)] if self._meter else []),
                 ],
                 cwd=REPO_ROOT,
                 stdout=subprocess.PIPE,
