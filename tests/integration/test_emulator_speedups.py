@@ -54,6 +54,27 @@ def conversation(clients: dict[str, Any], tables: dict[str, str], queue: str) ->
         ddb.put_item(TableName=orders, Item=item, ConditionExpression="attribute_not_exists(order_id)")
     except ddb.exceptions.ConditionalCheckFailedException as error:
         answers.append(error.response["Error"])
+    streams = clients["dynamodbstreams"]
+    arn = streams.list_streams(TableName=orders)["Streams"][0]["StreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    assert records  # the puts, update and delete above, with their images and creation times
+    # a random uuid; the time of the write, as a time; moto's size, which counts the time's digits
+    answers.append(
+        [
+            {
+                **r,
+                "eventID": None,
+                "dynamodb": {
+                    **r["dynamodb"],
+                    "ApproximateCreationDateTime": type(r["dynamodb"]["ApproximateCreationDateTime"]),
+                    "SizeBytes": type(r["dynamodb"]["SizeBytes"]),
+                },
+            }
+            for r in records
+        ]
+    )
     sqs.send_message(
         QueueUrl=queue,
         MessageBody="hello",
@@ -71,7 +92,9 @@ def run(patch: Callable[[], Callable[[], None]] | None) -> list[Any]:
     undo = patch() if patch else None
     try:
         with mock_aws():
-            clients = {name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses")}
+            clients = {
+                name: boto3.client(name) for name in ("dynamodb", "sns", "sqs", "ses", "dynamodbstreams")
+            }
             stack = provision(clients)
             return conversation(clients, stack.tables, stack.queue_urls["invoice"])
     finally:
