@@ -70,8 +70,9 @@ class FakeOrders:
     def get(self, order_id: str) -> Order | None:
         return self.items.get(order_id)
 
-    def save(self, order: Order, *, expected_version: int) -> None:
+    def save(self, order: Order, *, previous: Order) -> None:
         current = self.items[order.order_id]
+        expected_version = previous.version
         if current.version != expected_version:
             raise VersionConflict(order.order_id)
         # The outbox is the relay's: a save never sets or clears it.

@@ -126,8 +126,11 @@ class DynamoOrders:
         item = dynamo.get(self._client, self._table, {"order_id": order_id})
         return None if item is None else order_from_item(item)
 
-    def save(self, order: Order, *, expected_version: int) -> None:
-        values = {**mutable_attributes(order), "version": expected_version + 1}
+    def save(self, order: Order, *, previous: Order) -> None:
+        expected_version = previous.version
+        before = mutable_attributes(previous)
+        changed = {name: value for name, value in mutable_attributes(order).items() if before[name] != value}
+        values = {**changed, "version": expected_version + 1}
         sets = {name: value for name, value in values.items() if value is not None}
         removes = [name for name, value in values.items() if value is None]
         names = {f"#a{i}": name for i, name in enumerate([*sets, *removes])}

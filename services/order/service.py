@@ -84,8 +84,9 @@ class Orders(Protocol):
 
     def get(self, order_id: str) -> Order | None: ...
 
-    def save(self, order: Order, *, expected_version: int) -> None:
-        """Store the order's new state if it is still at `expected_version` (VersionConflict)."""
+    def save(self, order: Order, *, previous: Order) -> None:
+        """Store the order's new state if it is still as `previous` was read (its version;
+        VersionConflict otherwise). Only what changed since `previous` is written."""
         ...
 
     def mark_dispatched(self, order_id: str, status: str) -> None:
@@ -198,7 +199,7 @@ def _update(orders: Orders, order_id: str, change: Any) -> Order | None:
         if changed is None:
             return None
         try:
-            orders.save(changed, expected_version=order.version)
+            orders.save(changed, previous=order)
             return changed
         except VersionConflict:
             continue
@@ -264,7 +265,7 @@ def sweep(
 
 def _save_if_unchanged(orders: Orders, before: Order, after: Order) -> bool:
     try:
-        orders.save(after, expected_version=before.version)
+        orders.save(after, previous=before)
         return True
     except VersionConflict:
         return False  # it moved on while we looked: the next sweep sees it afresh
