@@ -55,6 +55,7 @@ locals {
     "shipments"           = ["Shipments", "ShipmentErrors"]
     "emails"              = ["EmailsSent", "EmailsRejected", "EmailsUncertain"]
     "stuck orders"        = ["StuckOrders", "NudgedOrders"]
+    "outbox relay"        = ["OutboxOrderMissing", "OutboxEventNotPending"]
   }
 
   permissions_boundary_arn = coalesce(

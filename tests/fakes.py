@@ -78,11 +78,13 @@ class FakeOrders:
         # The outbox is the relay's: a save never sets or clears it.
         self.items[order.order_id] = replace(order, outbox=current.outbox, version=expected_version + 1)
 
-    def mark_dispatched(self, order_id: str, status: str) -> None:
+    def mark_dispatched(self, order_id: str, status: str) -> bool:
         current = self.items[order_id]
-        if current.outbox == status:
-            self.items[order_id] = current.dispatched()
-            self.dispatched.append((order_id, status))
+        if current.outbox != status:
+            return False
+        self.items[order_id] = current.dispatched()
+        self.dispatched.append((order_id, status))
+        return True
 
     def overdue(self, now: int) -> Iterator[str]:
         yield from [o.order_id for o in self.items.values() if o.due_at is not None and o.due_at <= now]

@@ -9,7 +9,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 EVENTS = Path(__file__).resolve().parent / "events"
+
+
+def emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, list[float]]:
+    """Every metric in the EMF lines written since the last call: name -> values."""
+    return emitted_in(capsys.readouterr().out)
+
+
+def emitted_in(output: str) -> dict[str, list[float]]:
+    """Every metric in the EMF lines of `output`: name -> values."""
+    found: dict[str, list[float]] = {}
+    for line in output.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if "_aws" not in document:
+            continue
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "orderflow"
+        assert directive["Dimensions"] == [["workspace"]]  # one dimension, no `service`
+        assert document["workspace"] == "local"
+        for metric in directive["Metrics"]:
+            value = document[metric["Name"]]
+            found.setdefault(metric["Name"], []).extend(value if isinstance(value, list) else [value])
+    return found
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -155,7 +155,7 @@ class DynamoOrders:
                 raise VersionConflict(order.order_id) from None
             raise
 
-    def mark_dispatched(self, order_id: str, status: str) -> None:
+    def mark_dispatched(self, order_id: str, status: str) -> bool:
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -165,8 +165,10 @@ class DynamoOrders:
                 ExpressionAttributeValues={":status": {"S": status}},
             )
         except ClientError as error:
-            if not dynamo.is_conditional_failure(error):
-                raise  # else: already dispatched by an earlier delivery of the same record
+            if dynamo.is_conditional_failure(error):
+                return False
+            raise
+        return True
 
     def overdue(self, now: int) -> Iterator[str]:
         for shard in range(DUE_SHARDS):

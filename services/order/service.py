@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from services.order.announcements import announcement
@@ -89,8 +90,9 @@ class Orders(Protocol):
         VersionConflict otherwise). Only what changed since `previous` is written."""
         ...
 
-    def mark_dispatched(self, order_id: str, status: str) -> None:
-        """The outbox's event for `status` was published: clear it (if it is still that one)."""
+    def mark_dispatched(self, order_id: str, status: str) -> bool:
+        """The outbox's event for `status` was published: clear it if it is still that one.
+        False: it was not (cleared already, or another event is pending)."""
         ...
 
     def overdue(self, now: int) -> Iterable[str]:
@@ -216,13 +218,31 @@ def record_status(event: Envelope[Any], *, orders: Orders, deadlines: Deadlines)
 # -- the relay: publishing what the outbox holds -------------------------------------------
 
 
-def relay(order: Order, *, orders: Orders, publisher: EventPublisher) -> bool:
-    """Publish the order's pending event, then clear the outbox. False: nothing was pending."""
-    if order.outbox is None:
-        return False
-    publisher.publish(announcement(order, order.outbox))
-    orders.mark_dispatched(order.order_id, order.outbox)
-    return True
+class Relayed(StrEnum):
+    """What became of one stream record of a pending event."""
+
+    PUBLISHED = "published"
+    # the event was published, but the outbox changed before it could be cleared (a newer event
+    # is pending, or a concurrent delivery cleared it): that change brings its own record
+    PUBLISHED_OUTBOX_CHANGED = "published, outbox changed"
+    ORDER_MISSING = "order missing"  # a record of an order the table does not hold
+    NOT_PENDING = "not pending"  # the stored outbox no longer holds this event
+
+
+def relay(order_id: str, status: str, *, orders: Orders, publisher: EventPublisher) -> Relayed:
+    """Publish the event a stream record says is pending, if the stored order still holds it in
+    its outbox (read consistently), built from the stored order; then clear the outbox. The
+    stream is not trusted on its own: a record may be stale, redelivered, or (in an emulator)
+    of a write that never committed."""
+    stored = orders.get(order_id)
+    if stored is None:
+        return Relayed.ORDER_MISSING
+    if stored.outbox != status:
+        return Relayed.NOT_PENDING
+    publisher.publish(announcement(stored, status))
+    if orders.mark_dispatched(order_id, status):
+        return Relayed.PUBLISHED
+    return Relayed.PUBLISHED_OUTBOX_CHANGED
 
 
 # -- the sweeper: nudging the stuck, flagging the hopeless ---------------------------------

@@ -62,6 +62,11 @@ ORDERS_PLACED = "OrdersPlaced"
 ORDER_TO_SHIPPED = "OrderToShippedSeconds"
 STUCK_ORDERS = "StuckOrders"
 NUDGED_ORDERS = "NudgedOrders"
+# The relay's records it did not publish: of an order the table does not hold (a write that never
+# committed: alarmed), or of an event the stored outbox no longer holds (a redelivery, or a newer
+# event pending).
+OUTBOX_ORDER_MISSING = "OutboxOrderMissing"
+OUTBOX_NOT_PENDING = "OutboxEventNotPending"
 # One per outcome of a notification: EmailsSent, EmailsRejected, EmailsUncertain.
 EMAIL_OUTCOMES: dict[str, str] = {
     "sent": "EmailsSent",
@@ -75,6 +80,8 @@ BUSINESS_METRICS: tuple[str, ...] = (
     *EMAIL_OUTCOMES.values(),
     STUCK_ORDERS,
     NUDGED_ORDERS,
+    OUTBOX_ORDER_MISSING,
+    OUTBOX_NOT_PENDING,
 )
 
 Handler = TypeVar("Handler", bound=Callable[[Any, Any], Any])

@@ -538,6 +538,9 @@ def test_the_business_alarms(plan):
     assert rejections["threshold"] == 0
     assert rejections["comparison_operator"] == "GreaterThanThreshold"
     assert alarms[f"orderflow-{ws}-stuck-orders"].values["threshold"] == 0
+    missing = alarms[f"orderflow-{ws}-outbox-order-missing"].values
+    assert (missing["metric_name"], missing["dimensions"]) == ("OutboxOrderMissing", {"workspace": ws})
+    assert missing["threshold"] == 0
     relay = alarms[f"orderflow-{ws}-relay-iterator-age"].values
     assert relay["threshold"] == plan["variables"]["iterator_age_alarm_ms"]["value"]
 

@@ -18,6 +18,7 @@ from services.shared.observability import EMAIL_OUTCOMES, ORDER_TO_SHIPPED, ORDE
 from tests.integration.conftest import _forget_wiring
 from tests.integration.test_consumers import deliver, event, failures, order_id, sent_emails  # noqa: F401
 from tests.integration.test_order_api import VALID, call
+from tests.support import emitted
 
 
 @pytest.fixture(autouse=True)
@@ -25,26 +26,6 @@ def _fresh_metrics() -> Iterator[None]:
     observability.reset()
     yield
     observability.reset()
-
-
-def emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, list[float]]:
-    """Every metric in the EMF lines written since the last call: name -> values."""
-    found: dict[str, list[float]] = {}
-    for line in capsys.readouterr().out.splitlines():
-        try:
-            document = json.loads(line)
-        except ValueError:
-            continue
-        if "_aws" not in document:
-            continue
-        (directive,) = document["_aws"]["CloudWatchMetrics"]
-        assert directive["Namespace"] == "orderflow"
-        assert directive["Dimensions"] == [["workspace"]]  # one dimension, no `service`
-        assert document["workspace"] == "local"
-        for metric in directive["Metrics"]:
-            value = document[metric["Name"]]
-            found.setdefault(metric["Name"], []).extend(value if isinstance(value, list) else [value])
-    return found
 
 
 @pytest.mark.parametrize("status", sorted(STATUS_METRICS))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 
 from services.order import relay, sweeper
+from services.shared import observability
 from services.shared.events import event_id_for
 from tests.integration.conftest import stream_records
 from tests.integration.test_order_api import VALID, call
-from tests.support import LambdaContext, load_event
+from tests.support import LambdaContext, emitted_in, load_event
 
 
 def relay_stream(aws: dict[str, Any], records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -84,6 +86,45 @@ def test_the_sample_stream_event_is_what_the_relay_takes(
     )
     assert relay.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}
     assert [e["order_id"] for e in published("invoice")] == ["ord_5f0c2a9e8b7d4c1fa3e6b2d9c8a7f011"]
+
+
+def test_a_record_of_an_order_never_stored_is_counted_and_not_published(
+    aws: dict[str, Any],
+    function_env: Any,
+    published: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stream is not the truth: a record of a pending event whose order the table does not
+    hold (an emulator that streamed a cancelled write did this) publishes nothing."""
+    function_env("relay")
+    observability.reset()
+    capsys.readouterr()
+    lines = io.StringIO()
+    monkeypatch.setattr(relay.log.registered_handler, "stream", lines)
+    phantom = load_event("dynamodb_stream_order_placed.json")  # its order is not in the table
+    assert relay.lambda_handler(phantom, LambdaContext()) == {"batchItemFailures": []}
+    assert published("invoice") == []
+    assert published("email") == []
+    assert emitted_in(capsys.readouterr().out) == {observability.OUTBOX_ORDER_MISSING: [1]}
+    (warning,) = [json.loads(x) for x in lines.getvalue().splitlines() if "Not published" in x]
+    assert warning["level"] == "WARNING"
+    assert warning["order_id"] == "ord_5f0c2a9e8b7d4c1fa3e6b2d9c8a7f011"
+
+
+def test_a_redelivered_record_is_counted_and_not_published_again(
+    aws: dict[str, Any], function_env: Any, published: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    place(function_env)
+    function_env("relay")
+    records = stream_records(aws)
+    assert relay_stream(aws, records) == {"batchItemFailures": []}
+    assert len(published("invoice")) == 1
+    observability.reset()
+    capsys.readouterr()
+    assert relay_stream(aws, records) == {"batchItemFailures": []}  # the same batch again
+    assert published("invoice") == []
+    assert emitted_in(capsys.readouterr().out) == {observability.OUTBOX_NOT_PENDING: [1]}
 
 
 # ---------------------------------------------------------------- the sweeper

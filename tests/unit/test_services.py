@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from services.order.domain import PaymentState as OrderPayment
 from services.order.pricing import PricingRules, Product
 from services.order.service import (
     KeyReused,
+    Relayed,
     get_order,
     place_order,
     record_status,
@@ -104,19 +106,62 @@ def test_the_same_key_and_body_give_the_same_order_and_another_body_is_refused()
 def test_the_relay_publishes_the_pending_event_then_clears_the_outbox() -> None:
     orders, publisher = FakeOrders(), RecordingPublisher()
     order = place(orders)
-    assert relay(order, orders=orders, publisher=publisher)
+    assert relay(order.order_id, "ORDER_CREATED", orders=orders, publisher=publisher) is Relayed.PUBLISHED
     (event,) = publisher.events
     assert event.status == "ORDER_CREATED"
     assert event.data.amounts.total == 3617
     assert orders.items[order.order_id].outbox is None
-    assert not relay(orders.items[order.order_id], orders=orders, publisher=publisher)
+    # the same record again (a redelivery): the stored outbox is clear, nothing is published
+    assert relay(order.order_id, "ORDER_CREATED", orders=orders, publisher=publisher) is Relayed.NOT_PENDING
+    assert len(publisher.events) == 1
+
+
+def test_the_relay_publishes_nothing_for_an_order_the_table_does_not_hold() -> None:
+    orders, publisher = FakeOrders(), RecordingPublisher()
+    outcome = relay("ord_" + "0" * 32, "ORDER_CREATED", orders=orders, publisher=publisher)
+    assert outcome is Relayed.ORDER_MISSING
+    assert publisher.events == []
+
+
+def test_the_relay_builds_the_event_from_the_stored_order_not_the_record() -> None:
+    orders, publisher = FakeOrders(), RecordingPublisher()
+    order = place(orders)
+    stored = orders.items[order.order_id]
+    orders.items[order.order_id] = replace(
+        stored, customer=stored.customer.model_copy(update={"name": "Stored"})
+    )
+    relay(order.order_id, "ORDER_CREATED", orders=orders, publisher=publisher)
+    (event,) = publisher.events
+    assert event.data.customer.name == "Stored"
+
+
+def test_a_record_of_an_event_no_longer_pending_publishes_nothing() -> None:
+    orders, publisher = FakeOrders(), RecordingPublisher()
+    order = place(orders)
+    outcome = relay(order.order_id, "INVOICE_CREATED", orders=orders, publisher=publisher)
+    assert outcome is Relayed.NOT_PENDING
+    assert publisher.events == []
+    assert orders.items[order.order_id].outbox == "ORDER_CREATED"
+
+
+def test_an_outbox_that_changed_while_publishing_is_reported() -> None:
+    orders = FakeOrders()
+    order = place(orders)
+
+    class Racing(RecordingPublisher):
+        def publish(self, event: Any, **kwargs: Any) -> None:
+            super().publish(event, **kwargs)
+            orders.items[order.order_id] = orders.items[order.order_id].dispatched()  # cleared meanwhile
+
+    outcome = relay(order.order_id, "ORDER_CREATED", orders=orders, publisher=Racing())
+    assert outcome is Relayed.PUBLISHED_OUTBOX_CHANGED
 
 
 def test_a_failed_publish_leaves_the_event_pending() -> None:
     orders = FakeOrders()
     order = place(orders)
     with pytest.raises(ConnectionError):
-        relay(order, orders=orders, publisher=RecordingPublisher(fail_times=1))
+        relay(order.order_id, "ORDER_CREATED", orders=orders, publisher=RecordingPublisher(fail_times=1))
     assert orders.items[order.order_id].outbox == "ORDER_CREATED"
 
 

@@ -152,7 +152,7 @@ resource "aws_cloudwatch_metric_alarm" "decline_rate" {
 }
 
 # Counts where any occurrence needs a person: the sweeper flagged an order that stayed overdue
-# after one nudge; SES refused emails for good (an unverified recipient in the sandbox, a
+# after one nudge; the relay read a pending event of an order the table does not hold; SES refused emails for good (an unverified recipient in the sandbox, a
 # suppressed address), which are recorded as rejected and never retried, so this is how anyone
 # learns of them.
 locals {
@@ -162,6 +162,12 @@ locals {
       period      = 300
       threshold   = 0
       description = "The sweeper flagged orders that stopped moving: `orders stuck`, then the DLQs (README runbook)."
+    }
+    outbox-order-missing = {
+      metric      = "OutboxOrderMissing"
+      period      = 300
+      threshold   = 0
+      description = "The relay read a pending event of an order the orders table does not hold (a write that never committed?); nothing was published (README runbook)."
     }
     email-rejections = {
       metric      = "EmailsRejected"
