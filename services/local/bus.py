@@ -80,6 +80,14 @@ class Reloaded:
 
 
 @dataclass(frozen=True)
+class StreamRead:
+    """A stream poller read records (order_ids: the orders they are about, in order)."""
+
+    function: str
+    order_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Published:
     """An event reached the topic (seen by the stack's tap subscription)."""
 

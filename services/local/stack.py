@@ -42,6 +42,7 @@ from services.local.settings import (
 from services.local.sources.dynamodb_streams import DynamoDbStreamSource
 from services.local.sources.schedules import Schedule
 from services.local.sources.sqs import SqsSource
+from services.local.watch import watches
 from services.shared.topology import load_topology
 
 STATE_FILE_NAME = "stack.json"
@@ -75,6 +76,7 @@ class LocalStack:
         self._print = echo or (lambda line: print(line, flush=True))
         if not self.options.quiet:
             self.bus.subscribe(TextConsole(self._print))
+        self.watch = watches(self.bus, self.topology)  # nudges, retries, the relay's liveness
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.functions: dict[str, LambdaFunction] = {}
@@ -207,13 +209,14 @@ class LocalStack:
                     function.name, self.functions[function.name], options.sweep_interval_seconds, self.bus
                 )
                 self._spawn(schedule.run, name=f"schedule-{function.name}")
+        self._spawn(self.watch.relay.run, name="relay-watch")
         if tap is not None:
             self._spawn(tap.run, name="tap")
         if options.reload:
             handlers = {f.name: f.handler for f in self.topology.functions}
             self._spawn(Reloader(options.code_root, self.functions, handlers, self.bus).run, name="reload")
         http = next(f for f in self.topology.functions if f.http)
-        console = WebConsole(self.state, self.client, self.emails_dir, self.logs_dir)
+        console = WebConsole(self.state, self.client, self.emails_dir, self.logs_dir, self.watch)
         self.gateway = Gateway(
             self.functions[http.name],
             options.api_port,

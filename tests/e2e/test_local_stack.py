@@ -87,6 +87,15 @@ def test_processing_error_lands_in_the_dlq_then_the_sweeper_flags_the_order(
     _, _, created = post(stack, order(token="tok_processingError"))
     order_id = created["order_id"]
 
+    # While billing retries it, the console's order list says so: function, attempt, reason.
+    def retrying() -> list[dict[str, Any]]:
+        rows = request("GET", f"{stack.api_url}/_console/api/state")[2]["orders"]
+        return next((r["retrying"] for r in rows if r["order_id"] == order_id), [])
+
+    shown = eventually(retrying, interval=0.05)
+    assert shown[0]["function"] == "billing"
+    assert shown[0]["attempt"] >= 1
+    assert shown[0]["reason"] == "TransientPaymentError: payment provider processing error; retry later"
     eventually(lambda: order_id in _dlq_orders(state, "billing"))
     assert table_item(state, "payments", order_id) is None
     # Each failed attempt was announced with the order, the exception and the attempt number,
@@ -148,6 +157,29 @@ def test_same_idempotency_key_twice_yields_one_order(stack: LocalStack, state: d
     ]
     invoices = aws_client(state, "dynamodb").scan(TableName=state["tables"]["invoices"])["Items"]
     assert sum(1 for i in invoices if i.get("order_id", {}).get("S") == first[2]["order_id"]) == 1
+
+
+def test_after_a_replayed_key_new_orders_move_through_the_relay_not_the_sweeper(
+    stack: LocalStack, state: dict[str, Any]
+) -> None:
+    """The seed's fault: a replayed key cancelled a transaction, the emulator published an event
+    for an order never stored, and the relay read nothing more; the sweeper moved every order."""
+    tag = f"replay-{time.time_ns()}"
+    body = {**order(), "customer": {**order()["customer"], "id": tag}}
+    keyed = [post(stack, body, {"Idempotency-Key": tag})[2]["order_id"] for _ in range(2)]
+    assert keyed[0] == keyed[1]
+    fresh = [post(stack, order())[2]["order_id"] for _ in range(5)]
+    for order_id in [keyed[0], *fresh]:
+        assert wait_for_terminal(stack.api_url, order_id, DEADLINE)["status"] == "SHIPPED"
+    dynamodb = aws_client(state, "dynamodb")
+    orders = {r["order_id"]["S"] for r in dynamodb.scan(TableName=state["tables"]["orders"])["Items"]}
+    invoices = dynamodb.scan(TableName=state["tables"]["invoices"])["Items"]
+    invoiced = {i["order_id"]["S"] for i in invoices if "order_id" in i}
+    assert invoiced <= orders, "an invoice for an order never stored"
+    stored = {keyed[0], *fresh}
+    assert stored <= invoiced
+    assert stored.isdisjoint(stack.watch.sweeps.nudged)  # each moved well inside the deadline
+    assert stack.watch.relay.stalls == 0
 
 
 def test_fifty_concurrent_orders_all_finish_once_with_the_money_right(

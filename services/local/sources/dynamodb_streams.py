@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from services.local.bus import Bus, MovedToDlq, Notice, RecordFailed
+from services.local.bus import Bus, MovedToDlq, Notice, RecordFailed, StreamRead
 from services.local.runtime import InvocationResult
 from services.local.runtime.protocol import EXIT_ERROR_TYPE, TIMEOUT_ERROR_TYPE
 from services.local.settings import REGION
@@ -144,11 +144,11 @@ class DynamoDbStreamSource:
             return False
         response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
         self._iterators[shard] = response.get("NextShardIterator")
-        wanted = [
-            lambda_record(r, self._arn)
-            for r in response.get("Records", [])
-            if matches(self._source.filter, lambda_record(r, self._arn))
-        ]
+        records = [lambda_record(r, self._arn) for r in response.get("Records", [])]
+        if records:
+            read = tuple(order_id for r in records if (order_id := _order_id(r)) is not None)
+            self._bus.publish(StreamRead(self.function.name, read))
+        wanted = [r for r in records if matches(self._source.filter, r)]
         self._pending[shard].extend(wanted)
         return bool(wanted)
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -208,9 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.run({} if getattr(args, "offline", False) else load_state(), args)
+        sys.stdout.flush()
     except (NoStack, CliError) as error:
         print(f"orders: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went (`orders logs X | head`): stop quietly, as a command killed by SIGPIPE
+        # does. Python would flush stdout again at exit and fail on it, so point it at devnull.
+        # https://docs.python.org/3/library/signal.html#note-on-sigpipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     return 0
 
 

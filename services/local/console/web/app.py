@@ -23,6 +23,7 @@ from typing import Any
 from services.local.console.web import views
 from services.local.gateway.http import Reply, error_reply
 from services.local.tools import orders as ops
+from services.local.watch import Watches
 
 PREFIX = "/_console"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -60,8 +61,10 @@ class WebConsole:
         client: Callable[[str], Any],
         emails_dir: Path,
         logs_dir: Path,
+        watch: Watches | None = None,
     ) -> None:
         self._state = state
+        self._watch = watch
         self._client = client
         self._clients: dict[str, Any] = {}
         self.emails_dir = emails_dir
@@ -90,7 +93,8 @@ class WebConsole:
             page = STATIC / _PAGES[rest]
             return Reply(200, {"Content-Type": _TYPES[page.suffix], **_SECURITY}, page.read_bytes())
         if rest == "/api/state":
-            return _json(views.summary(self._state(), self.client("dynamodb"), self.client("sqs")))
+            document = views.summary(self._state(), self.client("dynamodb"), self.client("sqs"))
+            return _json(views.with_watch(document, self._watch))
         if found := _ORDER.fullmatch(rest):
             try:
                 document = views.detail(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from services.local.tools import orders as ops
+from services.local.watch import Watches
 from services.order.adapters import order_from_item
 from services.order.domain import PAYMENT_FAILED, SHIPMENT_ERROR, SHIPPED, Order
 from services.order.views import order_view
@@ -105,6 +106,20 @@ def summary(state: dict[str, Any], dynamodb: Any, sqs: Any, limit: int = 100) ->
         "stuck": [_row(o, now) for o in stuck],
         "queues": queues,
     }
+
+
+def with_watch(document: dict[str, Any], watch: Watches | None) -> dict[str, Any]:
+    """The summary with what only the running stack knows: each order's records that are being
+    retried (function, attempt, one-line reason), and whether the relay has stopped reading."""
+    retries = watch.retries.by_order() if watch else {}
+    for row in document["orders"]:
+        row["retrying"] = [
+            {"function": r.function, "attempt": r.attempt, "reason": redact(r.reason)}
+            for r in retries.get(row["order_id"], [])
+        ]
+    document["relay"] = watch.relay.status() if watch else None
+    document["nudged"] = len(watch.sweeps.nudged) if watch else 0
+    return document
 
 
 def detail(

@@ -41,6 +41,11 @@ function drawOrders(orders) {
   const rows = orders.map((order) => {
     const status = el("td", { class: `status status-${order.status}` }, order.status);
     if (order.attention) status.append(" ", el("span", { class: "flag", title: order.attention }, "⚑"));
+    for (const retry of order.retrying ?? []) {
+      status.append(
+        el("div", { class: "retrying" }, `↻ ${retry.function}: attempt ${retry.attempt}: ${retry.reason}`),
+      );
+    }
     const row = el(
       "tr",
       { "data-order-id": order.order_id, class: order.order_id === selected ? "selected" : null },
@@ -152,12 +157,19 @@ async function select(orderId) {
   }
 }
 
+function drawRelay(relay) {
+  const banner = document.querySelector("#relay");
+  banner.hidden = !relay;
+  banner.textContent = relay ? `⚠ ${relay.text}` : "";
+}
+
 async function refresh() {
   try {
     const state = await getJson("/state");
     drawCounts(state.counts);
     drawOrders(state.orders);
     drawStuck(state.stuck);
+    drawRelay(state.relay);
     drawQueues(state.queues);
     document.querySelector("#updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
     if (selected) await select(selected);
