@@ -62,5 +62,6 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             at_least=True,
         )
     )
+    out.append(goal("orders the sweeper nudged in the pipeline", results["pipeline"]["sweeper_nudged"], 0))
     out.append(goal("make bench seconds", results["total_seconds"], BENCH_SECONDS))
     return out

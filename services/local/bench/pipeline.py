@@ -50,6 +50,7 @@ def run_pipeline(
     assert stack.emulator is not None
     assert stack.emulator.pid is not None
     meter = EmulatorMeter(stack.emulator.pid, stack.options.emulator_meter)
+    nudged_before, stalls_before = set(stack.watch.sweeps.nudged), stack.watch.relay.stalls
     with meter.measuring():
         started = time.monotonic()
         with ThreadPoolExecutor(concurrency) as pool:
@@ -71,6 +72,9 @@ def run_pipeline(
             "p50": round(percentile(terminal_s, 50) * 1000, 1),
             "p99": round(percentile(terminal_s, 99) * 1000, 1),
         },
+        # the sweeper is a safety net: without faults every order moves through the relay
+        "sweeper_nudged": len(stack.watch.sweeps.nudged - nudged_before),
+        "relay_stalls": stack.watch.relay.stalls - stalls_before,
         "emulator": {
             "cpu_seconds": round(meter.cpu_seconds, 2),
             "machine_busy_cpu_seconds": round(meter.machine_busy_seconds, 2),

@@ -139,7 +139,15 @@ def pipeline(p: dict[str, Any]) -> str:
         ("emulator CPU s / machine busy CPU s", f"{e['cpu_seconds']} / {e['machine_busy_cpu_seconds']}"),
         ("emulator share of busy CPU", f"{e['share_of_busy_cpu']:.1%}"),
         ("emulator share of machine capacity", f"{e['share_of_machine_capacity']:.1%}"),
+        ("orders the sweeper nudged (goal: 0)", p.get("sweeper_nudged", "-")),
+        ("relay stalls seen by the console", p.get("relay_stalls", "-")),
     ]
+    operations = [
+        (f"  emulator {name}", f"{f['calls']} calls, {f['cpu_ms']} CPU ms")
+        for name, f in list(e.get("per_order", {}).items())[:12]
+    ]
+    if operations:
+        rows += [("emulator per completed order, costliest first", ""), *operations]
     return table(("pipeline", "value"), rows)
 
 

@@ -43,6 +43,8 @@ class Outcome:
     stuck: int
     dlq: int
     expected_dlq: int
+    nudged: int  # orders the sweeper re-published
+    expected_nudges: int
     effects: dict[str, int]
     emails: dict[str, int]
     uncertain_emails: int
@@ -156,6 +158,14 @@ def outcome(
             violations.append(f"{order_id} ({status}): captured {captured} of {view.get('total')}")
         if ledger["capture", order_id] and ledger["void", order_id]:
             violations.append(f"{order_id}: both captured and voided")
+    nudged = stack.watch.sweeps.nudged & {p.order_id for p in placed}
+    unexpected = sorted(nudged - permanent)
+    if len(unexpected) > profile.nudges:
+        violations.append(
+            f"the sweeper nudged {len(unexpected)} order(s) the profile does not expect it to "
+            f"(allowed {profile.nudges}{': ' + profile.nudges_reason if profile.nudges_reason else ''}): "
+            + ", ".join(unexpected[:5])
+        )
     if kills_done != len(profile.kills):
         violations.append(f"{kills_done} of {len(profile.kills)} planned kills happened")
     return Outcome(
@@ -168,6 +178,8 @@ def outcome(
         stuck=stuck,
         dlq=len(parked),
         expected_dlq=len(expected_dlq),
+        nudged=len(nudged),
+        expected_nudges=len(permanent) + profile.nudges,
         effects={
             "invoices": sum(invoices[p.order_id or ""] for p in placed),
             "authorisations": sum(ledger["authorization", p.order_id or ""] for p in placed),

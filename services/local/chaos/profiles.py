@@ -28,7 +28,13 @@ class Profile:
     kills: tuple[Kill, ...] = ()
     duplicate_deliveries: bool = False
     # Orders whose fault is permanent, by payment token, and the DLQ their message must end in.
+    # The sweeper nudges each of them once before it flags it: those nudges are expected.
     permanent: dict[str, str] = field(default_factory=dict)
+    # Nudges of other orders the profile may cause, and why; beyond them a nudge is a failure:
+    # the sweeper is a safety net, and an order it had to move is an order the relay or a
+    # consumer's retries lost sight of.
+    nudges: int = 0
+    nudges_reason: str = ""
 
 
 PROFILES: dict[str, Profile] = {

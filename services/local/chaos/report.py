@@ -17,7 +17,8 @@ _SHORT = {
 
 def table(outcomes: list[Outcome]) -> str:
     head = (
-        f"{'profile':<25} {'placed':>6} {'terminal':>8} {'stuck':>5} {'flagged':>7} {'dlq':>3}  "
+        f"{'profile':<25} {'placed':>6} {'terminal':>8} {'stuck':>5} {'flagged':>7} {'dlq':>3} "
+        f"{'nudged':>9}  "
         f"{'inv':>4} {'auth':>4} {'capt':>4} {'void':>4} {'ship':>4}  "
         + " ".join(f"{_SHORT[s]:>4}" for s in CUSTOMER_FACING)
         + f"  {'faults':>6} {'kills':>5} {'s':>4}  result"
@@ -26,7 +27,8 @@ def table(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         e = o.effects
         lines.append(
-            f"{o.profile:<25} {o.placed:>6} {o.terminal:>8} {o.stuck:>5} {o.flagged:>7} {o.dlq:>3}  "
+            f"{o.profile:<25} {o.placed:>6} {o.terminal:>8} {o.stuck:>5} {o.flagged:>7} {o.dlq:>3} "
+            f"{f'{o.nudged}/{o.expected_nudges}':>9}  "
             f"{e['invoices']:>4} {e['authorisations']:>4} {e['captures']:>4} "
             f"{e['voids']:>4} {e['shipments']:>4}  "
             + " ".join(f"{o.emails[s]:>4}" for s in CUSTOMER_FACING)
@@ -38,4 +40,5 @@ def table(outcomes: list[Outcome]) -> str:
     lines.append(
         "ship=SHIPPED refu=SHIPMENT_ERROR void=PAYMENT_VOIDED; dlq counts every DLQ and parked message"
     )
+    lines.append("nudged: orders the sweeper re-published / at most expected (only permanent faults)")
     return "\n".join(lines)
