@@ -303,8 +303,7 @@ def test_expired_items_are_deleted_in_time(
 ) -> None:
     """DynamoDB deletes an item some time after its TTL attribute has passed, typically within a few
     days, and until then reads still return it. moto never deletes it: no code may rely on expiry,
-    locally or in AWS. An expired request key is treated as unused by the condition that writes it,
-    not by waiting for DynamoDB to delete it.
+    locally or in AWS, to make an item disappear on time.
 
     AWS: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
     """

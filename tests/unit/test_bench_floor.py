@@ -37,6 +37,8 @@ def test_the_floor_of_a_shipped_order_at_one_message_per_batch() -> None:
         "index": 2,
     }
     assert low.units["dynamodb_write_units"] == 20
+    # one catalog line, eventually consistent (0.5), and the relay's consistent read (1)
+    assert low.units["dynamodb_read_units"] == 1.5
 
 
 def test_full_batches_divide_invocations_receives_and_deletes_by_the_batch_size() -> None:
