@@ -3,7 +3,8 @@
 - `Sweeps`: every order the sweeper nudged or flagged. The sweeper is a safety net: a run
   without faults must nudge none, so the bench and each chaos profile report the count.
 - `Retries`: the records that failed and are waiting for another attempt, per order, with the
-  function, the attempt and the one-line reason, until the record succeeds or is dead-lettered.
+  function, the attempt and the one-line reason, until the record succeeds or is dead-lettered;
+  and the orders with a record whose retries ran out (the ones the sweeper is there to catch).
 - `RelayWatch`: the relay's path from the table's stream. An order the API stored whose stream
   record the relay's poller has not read within `stall_seconds` means the relay has gone blind
   (the console says so, once, and again when it reads again).
@@ -65,6 +66,7 @@ class Retries:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiting: dict[tuple[str, str], tuple[str, Retry]] = {}
+        self.dead_lettered: set[str] = set()  # orders with a record whose retries ran out
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, RecordFailed) and event.order_id:
@@ -76,6 +78,8 @@ class Retries:
         elif isinstance(event, MovedToDlq):
             with self._lock:
                 self._waiting.pop((event.function, event.message_id), None)
+                if event.order_id:
+                    self.dead_lettered.add(event.order_id)
         elif isinstance(event, Invoked) and event.ok:
             answer = event.payload if isinstance(event.payload, dict) else {}
             failed = {str(f.get("itemIdentifier")) for f in answer.get("batchItemFailures", [])}

@@ -3,6 +3,7 @@ it announces, how soon it retries a failed batch, and where a batch goes when re
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -23,7 +24,11 @@ def record(n: int, outbox: bool = True) -> dict[str, Any]:
     return {
         "eventID": str(n),
         "eventName": "INSERT",
-        "dynamodb": {"Keys": {"order_id": {"S": f"ord_{n}"}}, "NewImage": image, "SequenceNumber": f"{n:06d}"},
+        "dynamodb": {
+            "Keys": {"order_id": {"S": f"ord_{n}"}},
+            "NewImage": image,
+            "SequenceNumber": f"{n:06d}",
+        },
     }
 
 
@@ -61,7 +66,9 @@ class Function:
         self.batches.append([r["dynamodb"]["SequenceNumber"] for r in event["Records"]])
         if self.crashes:
             self.crashes -= 1
-            return InvocationResult("r", False, None, {"errorType": EXIT_ERROR_TYPE, "errorMessage": "killed"}, 1)
+            return InvocationResult(
+                "r", False, None, {"errorType": EXIT_ERROR_TYPE, "errorMessage": "killed"}, 1
+            )
         return InvocationResult("r", True, {"batchItemFailures": []}, None, 1)
 
 
@@ -125,7 +132,7 @@ def test_retries_back_off_up_to_a_cap_then_the_batch_goes_to_the_failure_queue(c
         if len(function.batches) > before:
             waited.append(clock[0])
         clock[0] += 0.25
-    gaps = [round(b - a) for a, b in zip(waited, waited[1:], strict=False)]
+    gaps = [round(b - a) for a, b in itertools.pairwise(waited)]
     assert gaps[:3] == [1, 2, 4]
     assert max(gaps) == MAX_RETRY_DELAY_SECONDS
     assert len(function.batches) == attempts + 1

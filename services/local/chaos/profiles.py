@@ -30,9 +30,12 @@ class Profile:
     # Orders whose fault is permanent, by payment token, and the DLQ their message must end in.
     # The sweeper nudges each of them once before it flags it: those nudges are expected.
     permanent: dict[str, str] = field(default_factory=dict)
-    # Nudges of other orders the profile may cause, and why; beyond them a nudge is a failure:
-    # the sweeper is a safety net, and an order it had to move is an order the relay or a
-    # consumer's retries lost sight of.
+    # Why a transient fault of this profile can outlast a message's every retry, if it can: its
+    # dead letters are then expected, as long as the sweeper's nudge completes the order.
+    exhausts_retries: str = ""
+    # The sweeper is a net: it may nudge an order whose message ran out of retries (dead-
+    # lettered), and `nudges` others, for `nudges_reason`. Any other nudge fails the profile: it
+    # moved an order the relay or a consumer's retries had lost sight of.
     nudges: int = 0
     nudges_reason: str = ""
 
@@ -70,6 +73,8 @@ PROFILES: dict[str, Profile] = {
                 "PAYMENT_SIMULATOR_FAILURE_RATE": "0.3",
                 "CARRIER_SIMULATOR_FAILURE_RATE": "0.3",
             },
+            exhausts_retries="each call fails 30% of the time, independently: a message can fail all "
+            "5 of its attempts (0.3^5 per call), go to its DLQ and wait for the sweeper's nudge",
         ),
         Profile(
             "killed-process",

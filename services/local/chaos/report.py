@@ -40,5 +40,7 @@ def table(outcomes: list[Outcome]) -> str:
     lines.append(
         "ship=SHIPPED refu=SHIPMENT_ERROR void=PAYMENT_VOIDED; dlq counts every DLQ and parked message"
     )
-    lines.append("nudged: orders the sweeper re-published / at most expected (only permanent faults)")
+    lines.append(
+        "nudged: orders the sweeper re-published / those it may (a message dead-lettered: the net's job)"
+    )
     return "\n".join(lines)

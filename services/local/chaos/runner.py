@@ -97,7 +97,10 @@ def run(profile: Profile, *, orders: int, seed: int, settle_seconds: float = 300
             quiet=True,
             faults=True,
             retry_delay_seconds=1,
-            deadline_seconds=30,
+            # Longer than a message's whole local retry span (1 + 2 + 4 s, then the function's
+            # 30 s timeout before the last attempt), so the sweeper moves only what retries gave
+            # up on: a nudge is then a message lost or dead-lettered, never one still retrying.
+            deadline_seconds=60,
             sweep_interval_seconds=3,
             extra_env=env,
         )
