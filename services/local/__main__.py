@@ -9,8 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from services.local.ports import PortTaken
 from services.local.settings import API_PORT_ENV, AWS_PORT_ENV, STATE_DIR_ENV, Options, state_dir
-from services.local.stack import LocalStack, PortTaken
+from services.local.stack import LocalStack
 from services.local.tools.scenarios import SAMPLE_FILE
 
 

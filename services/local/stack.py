@@ -12,10 +12,8 @@ read to find the stack:
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -32,11 +30,11 @@ from services.local.emulator.tap import Tap
 from services.local.functions.reload import Reloader
 from services.local.functions.supervisor import LambdaFunction
 from services.local.gateway.http import Gateway
+from services.local.ports import ensure_free
 from services.local.settings import (
     API_PORT_ENV,
     AWS_PORT_ENV,
     DUMMY_CREDENTIALS,
-    STATE_DIR_ENV,
     Options,
 )
 from services.local.sources.dynamodb_streams import DynamoDbStreamSource
@@ -46,25 +44,6 @@ from services.shared.topology import load_topology
 
 STATE_FILE_NAME = "stack.json"
 COPY_ATTRIBUTE = "orderflow-copy"
-
-
-class PortTaken(RuntimeError):
-    pass
-
-
-def ensure_free(port: int, what: str, variable: str, option: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise PortTaken(
-                    f"port {port} ({what}) is taken: is another `make run` running? Stop it, or choose "
-                    f"another port: {variable}=<port> make run (or {option} <port>), with its own "
-                    f"{STATE_DIR_ENV}=<dir> so the tools find the right stack."
-                ) from None
-            raise
 
 
 class LocalStack:
