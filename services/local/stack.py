@@ -32,6 +32,7 @@ from services.local.functions.supervisor import LambdaFunction
 from services.local.gateway.http import Gateway
 from services.local.ports import ensure_free
 from services.local.settings import (
+    API_KEY_ENV,
     API_PORT_ENV,
     AWS_PORT_ENV,
     DUMMY_CREDENTIALS,
@@ -207,6 +208,7 @@ class LocalStack:
             f"AWS emulator (moto): {self.endpoint}   e.g. aws --endpoint-url {self.endpoint} sqs list-queues"
         )
         self.echo(f"HTTP API:            {self.api_url}")
+        self.echo(f"API key:             {options.api_key}   (send it as x-api-key; {API_KEY_ENV} sets it)")
         self.echo(f"Console:             {self.console_url}   (orders, emails, logs, DLQs live)")
         self.echo(f"Logs:                {self.logs_dir}/<function>.log")
         self.echo(f"Emails:              {self.emails_dir}/*.eml")
@@ -272,6 +274,7 @@ class LocalStack:
             "pid": os.getpid(),
             "endpoint": self.endpoint,
             "api_url": self.api_url,
+            "api_key": self.options.api_key,
             "console_url": self.console_url,
             "tables": self.stack.tables,
             "queue_urls": self.stack.queue_urls,
