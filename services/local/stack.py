@@ -197,6 +197,7 @@ class LocalStack:
         self.gateway = Gateway(
             self.functions[http.name],
             options.api_port,
+            api_key=options.api_key,
             read_timeout=options.gateway_read_timeout_seconds,
             mounts={CONSOLE_PREFIX: console},
         )
