@@ -9,9 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+from services.local.ports import PortTaken
 from services.local.settings import API_PORT_ENV, AWS_PORT_ENV, STATE_DIR_ENV, Options, state_dir
-from services.local.stack import LocalStack, PortTaken
+from services.local.stack import LocalStack
 from services.local.tools.scenarios import SAMPLE_FILE
+from services.shared.settings import ConfigurationError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         help="do not restart a function's processes when its code under services/ changes",
     )
     args = parser.parse_args(argv)
-    stack = LocalStack(
-        Options(
+    try:
+        options = Options(
             api_port=args.api_port,
             aws_port=args.aws_port,
             retry_delay_seconds=args.retry_delay,
@@ -56,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             reload=not args.no_reload,
             log_level=args.log_level,
         )
-    )
+    except ConfigurationError as error:  # e.g. a LOCAL_API_KEY API Gateway would not take
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stack = LocalStack(options)
     # Ctrl-C raises KeyboardInterrupt; SIGTERM is made to do the same. (A handler that sets
     # an Event the main thread is waiting on can deadlock on the Event's own lock.) Both from the
     # start: a signal that arrives while the stack starts still stops what has started.
@@ -73,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sample = os.path.relpath(SAMPLE_FILE)
         print(
-            f"Try: curl -s -X POST {stack.api_url}/orders -H 'Content-Type: application/json' -d @{sample}",
+            f"Try: curl -s -X POST {stack.api_url}/orders -H 'x-api-key: {options.api_key}' "
+            f"-H 'Content-Type: application/json' -d @{sample}",
             flush=True,
         )
         while True:

@@ -1,6 +1,7 @@
 """What every part of the local stack shares: where it lives, its account and region, its options.
 
-This module imports nothing else from `services.local`: every other part may import it.
+This module imports nothing else from `services.local`: every other part may import it. What the
+environment sets (LocalSettings) is read and validated when a stack or a tool asks, never at import.
 """
 
 from __future__ import annotations
@@ -8,6 +9,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import Field
+
+from services.shared.settings import Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"
@@ -26,6 +31,23 @@ DEFAULT_STATE_DIR = REPO_ROOT / ".local"
 STATE_DIR_ENV = "ORDERFLOW_STATE_DIR"
 API_PORT_ENV = "ORDERFLOW_API_PORT"
 AWS_PORT_ENV = "ORDERFLOW_AWS_PORT"
+# The key the local gateway requires in `x-api-key`, as API Gateway requires a usage plan's key.
+# Not a secret: the stack listens on loopback only. 20 characters at least, as API Gateway's are.
+DEFAULT_API_KEY = "local-orderflow-api-key"
+API_KEY_ENV = "LOCAL_API_KEY"
+
+
+class LocalSettings(Settings):
+    """The local stack's settings from the environment (field names are the variables)."""
+
+    # API Gateway takes a key of 20 to 128 characters; each is visible ASCII, as a header value.
+    LOCAL_API_KEY: str = Field(default=DEFAULT_API_KEY, pattern=r"^[\x21-\x7e]{20,128}$")
+
+
+def local_api_key() -> str:
+    """The key the local gateway requires: LOCAL_API_KEY when set (ConfigurationError when it is not
+    20 to 128 visible ASCII characters), else DEFAULT_API_KEY."""
+    return load_settings(LocalSettings).LOCAL_API_KEY
 
 
 def state_dir() -> Path:
@@ -39,6 +61,8 @@ class Options:
     """How one local stack runs. `make run` fills it from the command line."""
 
     api_port: int = 3000
+    # What the gateway requires in `x-api-key`; the banner prints it and stack.json holds it.
+    api_key: str = field(default_factory=local_api_key)
     aws_port: int = 4566
     state_dir: Path = field(default_factory=state_dir)
     # Seconds before a failed message is visible again (AWS: the queue's visibility timeout).

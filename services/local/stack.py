@@ -12,10 +12,8 @@ read to find the stack:
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -32,11 +30,12 @@ from services.local.emulator.tap import Tap
 from services.local.functions.reload import Reloader
 from services.local.functions.supervisor import LambdaFunction
 from services.local.gateway.http import Gateway
+from services.local.ports import ensure_free
 from services.local.settings import (
+    API_KEY_ENV,
     API_PORT_ENV,
     AWS_PORT_ENV,
     DUMMY_CREDENTIALS,
-    STATE_DIR_ENV,
     Options,
 )
 from services.local.sources.dynamodb_streams import DynamoDbStreamSource
@@ -47,25 +46,6 @@ from services.shared.topology import load_topology
 
 STATE_FILE_NAME = "stack.json"
 COPY_ATTRIBUTE = "orderflow-copy"
-
-
-class PortTaken(RuntimeError):
-    pass
-
-
-def ensure_free(port: int, what: str, variable: str, option: str) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                raise PortTaken(
-                    f"port {port} ({what}) is taken: is another `make run` running? Stop it, or choose "
-                    f"another port: {variable}=<port> make run (or {option} <port>), with its own "
-                    f"{STATE_DIR_ENV}=<dir> so the tools find the right stack."
-                ) from None
-            raise
 
 
 class LocalStack:
@@ -220,6 +200,7 @@ class LocalStack:
         self.gateway = Gateway(
             self.functions[http.name],
             options.api_port,
+            api_key=options.api_key,
             read_timeout=options.gateway_read_timeout_seconds,
             mounts={CONSOLE_PREFIX: console},
         )
@@ -231,6 +212,7 @@ class LocalStack:
             f"AWS emulator (moto): {self.endpoint}   e.g. aws --endpoint-url {self.endpoint} sqs list-queues"
         )
         self.echo(f"HTTP API:            {self.api_url}")
+        self.echo(f"API key:             {options.api_key}   (send it as x-api-key; {API_KEY_ENV} sets it)")
         self.echo(f"Console:             {self.console_url}   (orders, emails, logs, DLQs live)")
         self.echo(f"Logs:                {self.logs_dir}/<function>.log")
         self.echo(f"Emails:              {self.emails_dir}/*.eml")
@@ -296,6 +278,7 @@ class LocalStack:
             "pid": os.getpid(),
             "endpoint": self.endpoint,
             "api_url": self.api_url,
+            "api_key": self.options.api_key,
             "console_url": self.console_url,
             "tables": self.stack.tables,
             "queue_urls": self.stack.queue_urls,

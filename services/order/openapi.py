@@ -38,9 +38,10 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
     "apiKey": APIKey(
         name=API_KEY_HEADER,
         in_=APIKeyIn.header,
-        description="In AWS, API Gateway requires the key of a usage plan on every request and answers "
-        "403 without one (`make api-key` prints it). The local stack (`make run`) enforces no key: "
-        "send one or not, it is ignored.",
+        description="Required on every request. In AWS, API Gateway requires the key of a usage plan "
+        "(`make api-key` prints it); the local stack (`make run`) requires its own key, which its "
+        "banner prints and its stack.json holds. Without the key, or with another, the answer is 403 "
+        '`{"message": "Forbidden"}` and the request goes no further.',
     )
 }
 SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
@@ -82,7 +83,10 @@ NOT_ALLOWED = error(
         )
     },
 )
-FORBIDDEN = error(f"In AWS only, from API Gateway: no `{API_KEY_HEADER}` header, or not a valid key")
+FORBIDDEN = error(
+    f"From API Gateway (and the local stack's gateway): no `{API_KEY_HEADER}` header, or not a valid "
+    'key. The body is `{"message": "Forbidden"}`, whatever else the request has wrong'
+)
 THROTTLED = error("In AWS only, from API Gateway: over the usage plan's rate or quota; retry later")
 UNAVAILABLE = error(
     "A dependency failed; nothing was decided. Retry after `Retry-After` seconds",

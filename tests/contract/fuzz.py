@@ -5,8 +5,10 @@ local stack. tests/contract/test_fuzz.py runs it in `make test` (fixed seed, few
     python -m tests.contract.fuzz [--examples N] [--seed S]
 
 Every check schemathesis has runs (and one of ours), with two deliberate settings:
-- the local stack enforces no key (API Gateway does, in AWS), so `ignored_auth` is off and no
-  `x-api-key` is generated: a missing or invalid key is not something the local API can refuse;
+- every request carries the stack's API key in `x-api-key` (the document's `apiKey` scheme, given
+  in `[auth.openapi.apiKey]`), as API Gateway requires one, and so does the local gateway; the
+  `ignored_auth` check is on: for each operation it sends the request again without the key and
+  with an invalid one, and fails unless both are refused (403);
 - POST /orders may refuse a schema-valid order with 422 (positive_data_acceptance takes 422 there,
   and only there), and tests/contract/hooks.py checks such a refusal names a catalog rule.
 The catalog's SKUs are a dictionary the generator draws from half the time, so orders get placed
@@ -61,8 +63,8 @@ def _toml(value: Any) -> str:
     return json.dumps(value)  # JSON strings, numbers, booleans and arrays are TOML too
 
 
-def config(*, seed: int, examples: int, workers: int, reports: Path) -> str:
-    """The schemathesis.toml of a run."""
+def config(*, seed: int, examples: int, workers: int, reports: Path, api_key: str) -> str:
+    """The schemathesis.toml of a run; `api_key`: the key every request carries."""
     skus = [product["sku"] for product in json.loads(CATALOG.read_text())]
     return "\n".join(
         [
@@ -73,7 +75,9 @@ def config(*, seed: int, examples: int, workers: int, reports: Path) -> str:
             "[generation]",
             f"max-examples = {examples}",
             'database = "none"  # nothing kept between runs: the seed alone reproduces one',
-            "with-security-parameters = false  # no key to refuse locally",
+            "",
+            "[auth.openapi.apiKey]  # the document's scheme: x-api-key",
+            f"api_key = {_toml(api_key)}",
             "",
             "[cache]",
             "enabled = false",
@@ -108,12 +112,22 @@ def available() -> bool:
 
 
 def run(
-    api_url: str, *, seed: int, examples: int, workdir: Path, workers: int = 2, echo: bool = False
+    api_url: str,
+    *,
+    api_key: str,
+    seed: int,
+    examples: int,
+    workdir: Path,
+    workers: int = 2,
+    echo: bool = False,
 ) -> Outcome:
-    """Fuzz the API at `api_url`; reports and config go to `workdir`. `echo`: print as it runs."""
+    """Fuzz the API at `api_url` with `api_key`; reports and config go to `workdir`. `echo`: print
+    as it runs."""
     reports = workdir / "reports"
     config_file = workdir / "schemathesis.toml"
-    config_file.write_text(config(seed=seed, examples=examples, workers=workers, reports=reports))
+    config_file.write_text(
+        config(seed=seed, examples=examples, workers=workers, reports=reports, api_key=api_key)
+    )
     command = [
         sys.executable,
         "-m",
@@ -126,8 +140,6 @@ def run(
         api_url,
         "--checks",
         "all",
-        "--exclude-checks",
-        "ignored_auth",
         "--no-color",
     ]
     started = time.monotonic()
@@ -186,7 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="orderflow-contract-") as tmp:
         options = Options(api_port=0, aws_port=0, state_dir=Path(tmp), quiet=True)
         with LocalStack(options) as stack:
-            outcome = run(stack.api_url, seed=seed, examples=args.examples, workdir=workdir, echo=True)
+            outcome = run(
+                stack.api_url,
+                api_key=stack.options.api_key,
+                seed=seed,
+                examples=args.examples,
+                workdir=workdir,
+                echo=True,
+            )
     for label, counts in sorted(outcome.statuses.items()):
         print(f"{label}: " + ", ".join(f"{status} x{n}" for status, n in sorted(counts.items())))
     print(

@@ -19,14 +19,15 @@ pytestmark = pytest.mark.e2e
 SEED = 14  # issue 14
 EXAMPLES = 10
 
-# What a schema-driven fuzzer can provoke: every operation's outcomes, and a 405 for every other
-# method on every path. 413 and 503 (and 409 with Retry-After) need a body no schema describes or
-# a failing dependency: tests/integration/test_order_api.py provokes them, and checks each answer
-# against the document (tests/contract/conformance.py).
+# What a schema-driven fuzzer can provoke: every operation's outcomes, a 403 for each without the
+# API key or with a wrong one (ignored_auth's probes), and a 405 for every other method on every
+# path. 413 and 503 (and 409 with Retry-After) need a body no schema describes or a failing
+# dependency: tests/integration/test_order_api.py provokes them, and checks each answer against the
+# document (tests/contract/conformance.py).
 REACHED = {
-    "POST /orders": {201, 400, 409, 415, 422},
-    "GET /orders/{order_id}": {200, 404},
-    "GET /openapi.json": {200},
+    "POST /orders": {201, 400, 403, 409, 415, 422},
+    "GET /orders/{order_id}": {200, 403, 404},
+    "GET /openapi.json": {200, 403},
     **{
         f"{method} {path}": {405}
         for path, declared in (("/orders", "POST"), ("/orders/{order_id}", "GET"), ("/openapi.json", "GET"))
@@ -49,7 +50,9 @@ def test_the_fuzzer_finds_nothing_and_reaches_every_operation_and_status(
     stack: LocalStack, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    outcome = fuzz.run(stack.api_url, seed=SEED, examples=EXAMPLES, workdir=tmp_path)
+    outcome = fuzz.run(
+        stack.api_url, api_key=stack.options.api_key, seed=SEED, examples=EXAMPLES, workdir=tmp_path
+    )
     print(f"{outcome.generated} test cases, {outcome.failures} failures in {time.monotonic() - started:.1f}s")
     assert outcome.exit_code == 0, outcome.output
     assert outcome.report["complete"], outcome.output

@@ -219,7 +219,10 @@ def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
     import urllib.request
 
     req = urllib.request.Request(
-        f"{stack.api_url}/orders", data=b"{oops", method="POST", headers={"Content-Type": "application/json"}
+        f"{stack.api_url}/orders",
+        data=b"{oops",
+        method="POST",
+        headers={"Content-Type": "application/json", "x-api-key": stack.options.api_key},
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(req, timeout=10)

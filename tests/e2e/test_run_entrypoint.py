@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -12,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from services.local.settings import DEFAULT_API_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +28,11 @@ def test_stack_stops_cleanly_on_signal(signum: signal.Signals, tmp_path: Path) -
     # One run names its state directory on the command line, the other through the environment.
     where = ["--state-dir", str(state_dir)] if signum == signal.SIGINT else []
     env = {**os.environ, "ORDERFLOW_STATE_DIR": str(state_dir if not where else tmp_path / "unused")}
+    # One run has the default API key, the other the one LOCAL_API_KEY sets.
+    env.pop("LOCAL_API_KEY", None)
+    expected = DEFAULT_API_KEY if where else "entrypoint-test-key-0123"
+    if not where:
+        env["LOCAL_API_KEY"] = expected
     with out.open("w") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "services.local", "--api-port", "0", "--aws-port", "0", *where],
@@ -35,12 +43,17 @@ def test_stack_stops_cleanly_on_signal(signum: signal.Signals, tmp_path: Path) -
         )
     try:
         deadline = time.monotonic() + 60
-        while "Ready in" not in out.read_text():
+        while "Try: curl" not in out.read_text():  # the line after "Ready in"
             assert proc.poll() is None, out.read_text()
             assert time.monotonic() < deadline, out.read_text()
             time.sleep(0.1)
         assert (state_dir / "stack.json").is_file()
         assert not (tmp_path / "unused").exists()
+        # The key the gateway requires: in the banner, in stack.json and in the curl hint.
+        key = json.loads((state_dir / "stack.json").read_text())["api_key"]
+        assert key == expected
+        assert re.search(rf"^API key: +{re.escape(key)}\b", out.read_text(), re.MULTILINE), out.read_text()
+        assert f"-H 'x-api-key: {key}'" in out.read_text()
         console = re.search(r"^Console: +(http://127\.0\.0\.1:\d+/_console)\b", out.read_text(), re.MULTILINE)
         assert console is not None, f"the banner names no console:\n{out.read_text()}"
         with urllib.request.urlopen(console.group(1), timeout=10) as page:

@@ -127,7 +127,7 @@ def test_redrive_needs_the_console_header_and_a_consumer_dlq(console: WebConsole
 def test_the_gateway_hands_only_paths_under_the_mount_to_it() -> None:
     from services.local.gateway.http import _Server
 
-    server = _Server(0, invoker=None, read_timeout=1, stage="local", mounts={"/_console": print})  # type: ignore[arg-type]
+    server = _Server(0, invoker=None, read_timeout=1, stage="local", mounts={"/_console": print}, api_key="k")  # type: ignore[arg-type]
     try:
         assert server.mount_for("/_console") is print
         assert server.mount_for("/_console/api/state") is print

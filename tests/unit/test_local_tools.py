@@ -243,7 +243,7 @@ def test_amounts_in_log_lines_are_shown_with_format_money() -> None:
 def test_a_taken_port_names_the_variables_to_set() -> None:
     import socket
 
-    from services.local.stack import PortTaken, ensure_free
+    from services.local.ports import PortTaken, ensure_free
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -5,6 +5,9 @@ routes `ANY /orders`, `ANY /orders/{order_id}` and `ANY /{proxy+}` to the functi
 404 and 405 itself. What API Gateway decides before the function runs is decided here too:
 - a body over API Gateway's 10 MB payload limit is refused with 413, unread;
 - a bad `Content-Length` is 400, and a body that does not arrive in time is 408;
+- every method requires the API key (terraform: `api_key_required`): without `x-api-key`, or with
+  another key than the stack's, the answer is API Gateway's 403 `{"message": "Forbidden"}`, and
+  the function never sees the request, so a bad body without a key is 403, not 400;
 - a body that is not UTF-8 reaches the function base64-encoded (`isBase64Encoded`);
 - a function that fails or times out is 502 `Internal server error`.
 Errors decided here use the API's JSON error body, never an HTML page.
@@ -16,6 +19,7 @@ function: the one thing the local gateway serves that API Gateway does not.
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import os
 import sys
@@ -35,6 +39,7 @@ from services.local.settings import ACCOUNT_ID
 
 PAYLOAD_LIMIT = 10 * 1024 * 1024  # API Gateway's maximum payload
 PROXY_RESOURCE = "/{proxy+}"
+API_KEY_HEADER = "x-api-key"
 
 
 class Invoker(Protocol):
@@ -55,6 +60,20 @@ Mount = Callable[[str, str, Message, bytes], Reply]
 def error_reply(status: HTTPStatus, message: str, headers: dict[str, str] | None = None) -> Reply:
     body = json.dumps({"message": message, "errors": []}).encode()
     return Reply(int(status), {"Content-Type": "application/json", **(headers or {})}, body)
+
+
+# What API Gateway answers a request without a valid API key, body and all.
+FORBIDDEN = Reply(
+    int(HTTPStatus.FORBIDDEN),
+    {"Content-Type": "application/json", "x-amzn-ErrorType": "ForbiddenException"},
+    json.dumps({"message": "Forbidden"}).encode(),
+)
+
+
+def key_accepted(headers: Message, api_key: str) -> bool:
+    """The request carries `api_key` in x-api-key (any case of the name, as HTTP has it)."""
+    given = headers.get(API_KEY_HEADER)
+    return given is not None and hmac.compare_digest(given.strip().encode(), api_key.encode())
 
 
 def proxy_event(
@@ -214,6 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
         if mount is not None:
             self._reply(mount(self.command, self.path, self.headers, body))
             return
+        if not key_accepted(self.headers, self.server.api_key):
+            self._reply(FORBIDDEN)
+            return
         event = proxy_event(self.command, self.path, self.headers, body, stage=self.server.stage)
         self._reply(reply_of(self.server.invoker.invoke(event)))
 
@@ -227,9 +249,16 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
     def __init__(
-        self, port: int, invoker: Invoker, read_timeout: float, stage: str, mounts: Mapping[str, Mount]
+        self,
+        port: int,
+        invoker: Invoker,
+        read_timeout: float,
+        stage: str,
+        mounts: Mapping[str, Mount],
+        api_key: str,
     ) -> None:
         self.invoker = invoker
+        self.api_key = api_key
         self.read_timeout = read_timeout
         self.stage = stage
         self.mounts = dict(mounts)
@@ -243,17 +272,19 @@ class _Server(ThreadingHTTPServer):
 
 
 class Gateway(Served):
-    """The local REST API: start() binds the port and serves in a thread."""
+    """The local REST API: start() binds the port and serves in a thread. `api_key`: what every
+    request must carry in x-api-key."""
 
     def __init__(
         self,
         invoker: Invoker,
         port: int,
         *,
+        api_key: str,
         read_timeout: float = 10.0,
         stage: str = "local",
         mounts: Mapping[str, Mount] | None = None,
     ) -> None:
-        server = _Server(port, invoker, read_timeout, stage, mounts or {})
+        server = _Server(port, invoker, read_timeout, stage, mounts or {}, api_key)
         super().__init__(server, "gateway")
         self.url = f"http://127.0.0.1:{server.server_address[1]}"

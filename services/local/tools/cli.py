@@ -62,7 +62,7 @@ def _list(state: dict[str, Any], _: argparse.Namespace) -> None:
 
 def _show(state: dict[str, Any], args: argparse.Namespace) -> None:
     order_id = _resolve(state, args.order)
-    status, _, view = request("GET", f"{state['api_url']}/orders/{order_id}")
+    status, _, view = request("GET", f"{state['api_url']}/orders/{order_id}", api_key=state["api_key"])
     if status != 200:
         raise CliError(f"GET /orders/{order_id} answered {status}: {view.get('message') if view else ''}")
     if args.json:

@@ -1,4 +1,9 @@
-"""Talk to a running `make run` stack: its HTTP API and its emulator."""
+"""Talk to a running `make run` stack: its HTTP API and its emulator.
+
+Every request to the API carries an API key in `x-api-key`, as the local gateway requires (and
+API Gateway does): the `api_key` a caller gives (a deployed API's), else the local stack's,
+settings.local_api_key(). A tool that reads stack.json passes the key it holds (`state["api_key"]`),
+so it reaches a stack started with another LOCAL_API_KEY than its own shell has."""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from services.local.emulator.moto import client
-from services.local.settings import API_PORT_ENV, AWS_PORT_ENV, STATE_DIR_ENV, state_dir
+from services.local.settings import API_PORT_ENV, AWS_PORT_ENV, STATE_DIR_ENV, local_api_key, state_dir
 
 STATE_FILE_NAME = "stack.json"
+API_KEY_HEADER = "x-api-key"
 
 
 def state_file() -> Path:
@@ -47,12 +53,19 @@ def load_state(path: Path | None = None) -> dict[str, Any]:
 
 
 def request(
-    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    api_key: str | None = None,
 ) -> tuple[int, dict[str, str], Any]:
+    """One request to the API with `api_key` (None: the local stack's key); its status, headers and
+    JSON body."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
-    )
+    key = local_api_key() if api_key is None else api_key
+    sent = {"Content-Type": "application/json", API_KEY_HEADER: key, **(headers or {})}
+    req = urllib.request.Request(url, data=data, method=method, headers=sent)
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
             return response.status, dict(response.headers), json.loads(response.read() or b"null")
@@ -66,12 +79,12 @@ def settled(order: Any) -> bool:
 
 
 def wait_for_terminal(
-    api_url: str, order_id: str, deadline_seconds: float = 60, headers: dict[str, str] | None = None
+    api_url: str, order_id: str, deadline_seconds: float = 60, *, api_key: str | None = None
 ) -> dict[str, Any]:
     """Poll GET /orders/{id} until the saga ends or needs a person (or the deadline passes)."""
     deadline = time.monotonic() + deadline_seconds
     while True:
-        _, _, order = request("GET", f"{api_url}/orders/{order_id}", headers=headers)
+        _, _, order = request("GET", f"{api_url}/orders/{order_id}", api_key=api_key)
         if settled(order) or time.monotonic() > deadline:
             return dict(order or {})
         time.sleep(0.5)
@@ -88,19 +101,20 @@ def post_order(
     *,
     give_up_after: float = 120.0,
     on_attempt: Callable[[str], None] | None = None,
+    api_key: str | None = None,
 ) -> tuple[int | None, Any]:
     """POST /orders as a careful client does: the same Idempotency-Key on every attempt, retried
     on 5xx, 408, 409 and broken connections (after the API's Retry-After when it gives one, else
     a pause doubling up to 4 s) until it answers 201 or refuses for good. Returns the last
     (status, body); status None: no answer before `give_up_after`. `on_attempt` hears each
-    attempt's status, or the error's name."""
+    attempt's status, or the error's name. `api_key`: as request()'s."""
     deadline, pause = time.monotonic() + give_up_after, 0.5
     status: int | None = None
     answer: Any = None
     while time.monotonic() < deadline:
         try:
             status, headers, answer = request(
-                "POST", f"{api_url}/orders", body, {"Idempotency-Key": idempotency_key}
+                "POST", f"{api_url}/orders", body, {"Idempotency-Key": idempotency_key}, api_key=api_key
             )
         except (urllib.error.URLError, OSError, ValueError) as error:
             status, answer = None, None

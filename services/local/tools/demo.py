@@ -16,13 +16,13 @@ def main() -> int:
     except NoStack as error:
         print(error, file=sys.stderr)
         return 1
-    api = state["api_url"]
+    api, api_key = state["api_url"], state["api_key"]
 
     def run(name: str) -> tuple[str, dict[str, Any]]:
-        status, _, created = request("POST", f"{api}/orders", ending_body(name))
+        status, _, created = request("POST", f"{api}/orders", ending_body(name), api_key=api_key)
         if status != 201:
             return name, {"error": created}
-        return name, wait_for_terminal(api, created["order_id"])
+        return name, wait_for_terminal(api, created["order_id"], api_key=api_key)
 
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(run, ENDINGS))

@@ -1,8 +1,8 @@
 # The public REST API: the routes of services/order/openapi.json (POST /orders,
 # GET /orders/{order_id}, GET /openapi.json), all proxied to one function,
 # behind an API key and usage plan, with a stage per workspace, throttling,
-# access logs and X-Ray. tests/unit/test_route_parity.py holds the routes here to
-# the document, the function's resolver and the local gateway.
+# access logs and X-Ray. tests/unit/test_route_parity.py holds the routes here, and
+# their api_key_required, to the document, the function's resolver and the local gateway.
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
