@@ -3,8 +3,15 @@ like a real partner's, reproducible from a seed."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections import OrderedDict
+
+# Which of a function's execution environments this process is (the local stack sets it): each
+# draws its own faults, as each of a partner's callers sees its own. Without it two containers
+# retrying the same key drew the same sequence, and a message ran out of retries far more often
+# than the failure rate says.
+SANDBOX_ENV = "ORDERFLOW_SANDBOX"
 
 # Calls counted per key, for this many keys: a warm container keeps a bounded memory. A key
 # forgotten (its order long settled) counts from 1 again, as it does in a fresh container.
@@ -17,7 +24,7 @@ class FaultDice:
 
     def __init__(self, rate: float = 0.0, seed: str = "") -> None:
         self._rate = rate
-        self._seed = seed
+        self._seed = f"{seed}:{os.environ.get(SANDBOX_ENV, '')}"
         self._calls: OrderedDict[str, int] = OrderedDict()
 
     def fails(self, key: str, *, before: bool) -> bool:

@@ -37,3 +37,14 @@ def test_a_warm_container_remembers_a_bounded_number_of_keys(monkeypatch: pytest
     outcomes(dice, [f"order-{n}" for n in range(100)])
     assert len(dice._calls) == 5
     assert list(dice._calls) == [f"order-{n}" for n in range(95, 100)]
+
+
+def test_each_execution_environment_draws_its_own_faults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two containers retrying the same key must not fail in lockstep: with the same draws, a
+    message alternating between them ran out of its five attempts at 0.3^3, not 0.3^5."""
+    keys = [f"order-{n % 7}" for n in range(200)]
+    monkeypatch.setenv(simulation.SANDBOX_ENV, "0")
+    first = outcomes(FaultDice(0.5, "seed"), keys)
+    assert first == outcomes(FaultDice(0.5, "seed"), keys)
+    monkeypatch.setenv(simulation.SANDBOX_ENV, "1")
+    assert first != outcomes(FaultDice(0.5, "seed"), keys)

@@ -57,6 +57,10 @@ PROFILES: dict[str, Profile] = {
             "dynamodb-throttling",
             "40% of DynamoDB writes are throttled",
             rules=(Rule("throttle", frozenset({"dynamodb"}), WRITES, probability=0.4),),
+            nudges=10,
+            nudges_reason="a throttled release of an idempotency claim leaves it in progress until "
+            "the function's timeout, and a stage's two consumers (its step and the projection) can "
+            "each spend their whole retry span: together longer than the 60 s deadline",
         ),
         Profile(
             "ses-errors",

@@ -24,6 +24,7 @@ from services.local.bus import Bus, InvocationStarted, Invoked, RuntimeExited
 from services.local.functions.logs import FailureNotes
 from services.local.functions.process import Sandbox, exit_reason
 from services.local.runtime import InvocationResult
+from services.shared.simulation import SANDBOX_ENV
 from services.shared.topology import Function
 
 _WATCH_INTERVAL = 0.1
@@ -38,6 +39,13 @@ class _Life:
     reason: str | None = None  # why the supervisor ended it, if it did
     replacing: bool = False
     reloaded: bool = False
+
+
+def sandbox_env(env: dict[str, str], index: int) -> dict[str, str]:
+    """A sandbox's environment: the function's, and which of its execution environments this is
+    (`SANDBOX_ENV`), so simulated partners draw each environment's faults apart (services/shared/
+    simulation.py) instead of two containers failing in lockstep on the same key."""
+    return {**env, SANDBOX_ENV: str(index)}
 
 
 class LambdaFunction:
@@ -57,7 +65,7 @@ class LambdaFunction:
         self._bus = bus
         self._env = env
         self._limit = max(1, processes)
-        self.sandboxes = [Sandbox(function, aws_name, env, log_file)]
+        self.sandboxes = [Sandbox(function, aws_name, sandbox_env(env, 0), log_file)]
         self._idle: queue.Queue[Sandbox] = queue.Queue()
         self._lives: dict[int, _Life] = {}
         self._lock = threading.Lock()
@@ -112,7 +120,9 @@ class LambdaFunction:
         with self._lock:
             grow = len(self.sandboxes) < self._limit
             if grow:
-                sandbox = Sandbox(self.function, self.aws_name, self._env, self.log_file)
+                sandbox = Sandbox(
+                    self.function, self.aws_name, sandbox_env(self._env, len(self.sandboxes)), self.log_file
+                )
                 self.sandboxes.append(sandbox)
         if not grow:
             return self._idle.get()
