@@ -35,6 +35,7 @@ AWS_PORT_ENV = "ORDERFLOW_AWS_PORT"
 # Not a secret: the stack listens on loopback only. 20 characters at least, as API Gateway's are.
 DEFAULT_API_KEY = "local-orderflow-api-key"
 API_KEY_ENV = "LOCAL_API_KEY"
+API_KEY_HEADER = "x-api-key"  # where a request carries it (HTTP names are case-insensitive)
 
 
 class LocalSettings(Settings):

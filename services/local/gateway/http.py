@@ -35,11 +35,10 @@ from urllib.parse import parse_qs, urlsplit
 from services.local.gateway.routes import resolve
 from services.local.runtime import InvocationResult
 from services.local.serving import Served
-from services.local.settings import ACCOUNT_ID
+from services.local.settings import ACCOUNT_ID, API_KEY_HEADER
 
 PAYLOAD_LIMIT = 10 * 1024 * 1024  # API Gateway's maximum payload
 PROXY_RESOURCE = "/{proxy+}"
-API_KEY_HEADER = "x-api-key"
 
 
 class Invoker(Protocol):

@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from services.local.emulator.moto import client
-from services.local.settings import API_PORT_ENV, AWS_PORT_ENV, STATE_DIR_ENV, local_api_key, state_dir
+from services.local.settings import (
+    API_KEY_HEADER,
+    API_PORT_ENV,
+    AWS_PORT_ENV,
+    STATE_DIR_ENV,
+    local_api_key,
+    state_dir,
+)
 
 STATE_FILE_NAME = "stack.json"
-API_KEY_HEADER = "x-api-key"
 
 
 def state_file() -> Path:
