@@ -126,6 +126,8 @@ class LocalStack:
             "LAMBDA_TASK_ROOT": str(options.code_root),
             # Short deadlines, so the sweeper finds a stuck order within a minute (AWS: minutes).
             "ORDER_DEADLINE_SECONDS": str(options.deadline_seconds),
+            # No X-Ray daemon listens here: the tracer would patch every AWS call for nothing.
+            "POWERTOOLS_TRACE_DISABLED": "true",
             **options.extra_env,
         }
         for function in self.topology.functions:
