@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return outcome
 
     # The slowest of the last run first, so the last profile to start is a short one.
-    by_length = sorted(names, key=lambda n: -last_seconds(args.out).get(n, 0.0))
+    last = last_seconds(args.out)
+    by_length = sorted(names, key=lambda n: -last.get(n, 0.0))
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
         done = dict(zip(by_length, pool.map(one, by_length), strict=True))
     outcomes = [done[name] for name in names]
