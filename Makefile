@@ -56,7 +56,7 @@ test-unit: $(STAMP) ## unit and integration tests only (fast)
 
 schemas: $(STAMP) ## regenerate the committed JSON Schemas and OpenAPI document
 	$(PY) -m services.shared.schemas --write
-	$(PY) -m services.order.openapi --write
+	$(PY) -m services.order.entrypoints.http.openapi --write
 
 CONTRACT_ARGS ?=
 contract: $(STAMP) ## fuzz the HTTP API from openapi.json: 1,000 examples, random seed (CONTRACT_ARGS="--seed N")

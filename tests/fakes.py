@@ -19,9 +19,9 @@ from services.billing.domain import (
     SettlementRequest,
     TransientPaymentError,
 )
-from services.order.domain import Order
-from services.order.pricing import Product
-from services.order.service import KeyReused, RequestKey, VersionConflict
+from services.order.domain.order import Order
+from services.order.domain.pricing import Product
+from services.order.usecases.orders import KeyReused, RequestKey, VersionConflict
 from services.shared.events import Address
 from services.shipment.domain import Booking, DestinationRefused
 

@@ -12,10 +12,10 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from services.order.adapters import DynamoCatalog, DynamoOrders
-from services.order.domain import Deadlines
-from services.order.pricing import PricingRules
-from services.order.service import Catalog, Orders, record_status
+from services.order.adapters.dynamo import DynamoCatalog, DynamoOrders
+from services.order.domain.order import Deadlines
+from services.order.domain.pricing import PricingRules
+from services.order.usecases.orders import Catalog, Orders, record_status
 from services.shared import aws, observability
 from services.shared.publishing import EventPublisher, SnsPublisher
 from services.shared.settings import Settings, load_settings

@@ -12,11 +12,11 @@ from botocore.exceptions import ClientError
 
 from services.local.emulator.provision import Stack
 from services.local.tools.scenarios import order_body
-from services.order.adapters import DynamoCatalog, DynamoOrders
-from services.order.contracts import CreateOrder
-from services.order.domain import Deadlines
-from services.order.pricing import PricingRules
-from services.order.service import place_order
+from services.order.adapters.dynamo import DynamoCatalog, DynamoOrders
+from services.order.domain.order import Deadlines
+from services.order.domain.pricing import PricingRules
+from services.order.usecases.commands import CreateOrder
+from services.order.usecases.orders import place_order
 from services.shared.topology import load_topology
 from tests.emulator.conftest import known_difference
 

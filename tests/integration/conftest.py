@@ -10,7 +10,7 @@ from services.billing import handler as billing
 from services.email import handler as email
 from services.invoice import handler as invoice
 from services.order import bootstrap as order_bootstrap
-from services.order import projector
+from services.order.entrypoints import projector
 from services.shared.topology import load_topology
 from services.shipment import handler as shipment
 from tests.support import load_event

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.order import api
-from services.order.contracts import SUPPORTED_COUNTRIES
+from services.order.entrypoints.http import api
+from services.order.usecases.commands import SUPPORTED_COUNTRIES
 from tests.contract import conformance
 from tests.support import LambdaContext, api_event, load_event
 
@@ -115,7 +115,7 @@ def test_a_retry_after_a_failure_past_the_write_returns_the_same_order(
 ) -> None:
     """The client saw an error (here: the function failed after its write); it retries with the
     same key and gets the order that was stored, not a second one."""
-    from services.order import api as module
+    from services.order.entrypoints.http import api as module
 
     real = module.created_view
     failing = {"left": 1}
@@ -430,7 +430,7 @@ def test_a_fraction_or_an_enormous_number_is_422_on_its_field(order_api: None, r
 def test_a_key_still_in_flight_is_409_with_retry_after(
     order_api: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.order.service import KeyInFlight
+    from services.order.usecases.orders import KeyInFlight
 
     def in_flight(*_: Any, **__: Any) -> Any:
         raise KeyInFlight

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.order import relay, sweeper
+from services.order.entrypoints import relay, sweeper
 from services.shared import observability
 from services.shared.events import event_id_for
 from tests.integration.conftest import stream_records

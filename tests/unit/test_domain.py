@@ -8,15 +8,15 @@ import pytest
 
 from services.invoice.domain import invoice_number, series_of
 from services.local.bench.units import WRITE_UNIT, item_size
-from services.order.domain import (
+from services.order.adapters.items import order_from_item, order_item
+from services.order.domain.order import (
     Deadlines,
     Order,
     PaymentState,
     Progress,
     epoch,
 )
-from services.order.items import order_from_item, order_item
-from services.order.pricing import (
+from services.order.domain.pricing import (
     OrderTooLarge,
     PricedLine,
     PricingRules,

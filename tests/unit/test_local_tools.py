@@ -134,8 +134,8 @@ def test_orders_logs_without_lines_is_one_line_and_exit_2(
 
 
 HANDLERS = {
-    "order-api": "services.order.api.lambda_handler",
-    "order-status": "services.order.projector.lambda_handler",
+    "order-api": "services.order.entrypoints.http.api.lambda_handler",
+    "order-status": "services.order.entrypoints.projector.lambda_handler",
     "billing": "services.billing.handler.lambda_handler",
     "email": "services.email.handler.lambda_handler",
 }
@@ -145,7 +145,7 @@ HANDLERS = {
     ("changed", "functions"),
     [
         ("services/email/templates.py", ["email"]),
-        ("services/order/domain.py", ["order-api", "order-status"]),
+        ("services/order/domain/order.py", ["order-api", "order-status"]),
         ("services/shared/money.py", sorted(HANDLERS)),
         ("services/topology.json", sorted(HANDLERS)),
         ("services/local/stack.py", []),

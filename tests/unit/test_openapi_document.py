@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from pydantic import EmailStr, TypeAdapter
 
-from services.order import contracts
-from services.order.contracts import (
+from services.order.domain.order import ORDER_ID_PATTERN, new_order_id
+from services.order.domain.pricing import PRICING_FILE, PricingRules
+from services.order.entrypoints.http.contracts import MAX_BODY_BYTES
+from services.order.usecases import commands
+from services.order.usecases.commands import (
     EMAIL_MAX_LENGTH,
     EMAIL_PATTERN,
-    MAX_BODY_BYTES,
     MAX_LINES,
     MAX_QUANTITY,
     RESERVED_DOMAINS,
@@ -23,8 +25,6 @@ from services.order.contracts import (
     SUPPORTED_COUNTRIES,
     CreateOrder,
 )
-from services.order.domain import ORDER_ID_PATTERN, new_order_id
-from services.order.pricing import PRICING_FILE, PricingRules
 
 DOCUMENT: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[2] / "services" / "order" / "openapi.json").read_text()
@@ -92,7 +92,7 @@ def test_countries_are_the_pricing_files_and_nothing_else() -> None:
 def test_the_request_schema_carries_the_validation_constants() -> None:
     item = SCHEMAS["OrderItem"]["properties"]
     assert item["sku"]["pattern"] == SKU_PATTERN
-    assert (item["sku"]["minLength"], item["sku"]["maxLength"]) == (1, contracts.SKU_MAX_LENGTH)
+    assert (item["sku"]["minLength"], item["sku"]["maxLength"]) == (1, commands.SKU_MAX_LENGTH)
     assert "422" in item["sku"]["description"]
     assert (item["quantity"]["minimum"], item["quantity"]["maximum"]) == (1, MAX_QUANTITY)
     items = SCHEMAS["CreateOrder"]["properties"]["items"]
@@ -147,7 +147,7 @@ def test_the_largest_order_the_schema_allows_fits_under_the_body_limit() -> None
 
     largest = {
         "customer": {"id": text(64), "email": "a" * (EMAIL_MAX_LENGTH - 6) + "@b.com", "name": text(200)},
-        "items": [{"sku": "A" * contracts.SKU_MAX_LENGTH, "quantity": MAX_QUANTITY}] * MAX_LINES,
+        "items": [{"sku": "A" * commands.SKU_MAX_LENGTH, "quantity": MAX_QUANTITY}] * MAX_LINES,
         "shipping_address": {
             "name": text(200),
             "line1": text(200),
@@ -182,7 +182,7 @@ def test_emails_are_taken_exactly_as_the_document_says(email: str, taken: bool) 
     declared = bool(re.fullmatch(EMAIL_PATTERN, email)) and not email.lower().endswith(
         tuple(f".{name}" for name in RESERVED_DOMAINS)
     )
-    adapter = TypeAdapter(contracts.DeliverableEmail)
+    adapter = TypeAdapter(commands.DeliverableEmail)
     try:
         adapter.validate_python(email)
         accepted = True
@@ -197,7 +197,7 @@ def test_every_address_the_pattern_allows_is_one_the_events_take() -> None:
     hypothesis = pytest.importorskip("hypothesis", reason="hypothesis (a schemathesis dependency) is missing")
     strategies = hypothesis.strategies
     events = TypeAdapter(EmailStr)
-    api = TypeAdapter(contracts.DeliverableEmail)
+    api = TypeAdapter(commands.DeliverableEmail)
 
     # Also a part of the same language, over a few characters: each character class keeps only
     # those of "aZ9-.+'" it has, so hyphens and dots land next to each other often enough to find a

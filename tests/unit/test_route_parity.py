@@ -24,7 +24,7 @@ import pytest
 from services.local.gateway import routes as gateway
 from services.local.gateway.http import Gateway
 from services.local.runtime import InvocationResult
-from services.order import api
+from services.order.entrypoints.http import openapi
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = REPO / "services" / "order" / "openapi.json"
@@ -155,7 +155,7 @@ def test_the_document_has_routes(committed: Routes) -> None:
 
 
 def test_the_resolver_serves_exactly_the_documents_routes(committed: Routes) -> None:
-    assert document_routes(api.openapi_document()) == committed
+    assert document_routes(openapi.openapi_document()) == committed
 
 
 def test_the_local_gateway_forwards_exactly_the_documents_routes(committed: Routes) -> None:
@@ -185,7 +185,7 @@ def test_every_route_needs_the_api_key_in_the_document_terraform_and_the_local_g
     with REST_API.open() as file:
         module = hcl2.load(file)
     assert document_keyed_routes(document) == committed
-    assert document_keyed_routes(api.openapi_document()) == committed
+    assert document_keyed_routes(openapi.openapi_document()) == committed
     assert terraform_keyed_routes(module) == committed
     assert gateway_keyed_routes(local_gateway, committed) == committed
 

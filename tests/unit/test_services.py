@@ -13,12 +13,12 @@ from services.billing.domain import MissingPaymentToken, PaymentState, Transient
 from services.billing.service import authorize_payment, settle_payment
 from services.email.templates import render
 from services.invoice.service import issue_invoice
-from services.order.announcements import announcement
-from services.order.contracts import CreateOrder
-from services.order.domain import Deadlines, OrderNotFound
-from services.order.domain import PaymentState as OrderPayment
-from services.order.pricing import PricingRules, Product
-from services.order.service import (
+from services.order.domain.order import Deadlines, OrderNotFound
+from services.order.domain.order import PaymentState as OrderPayment
+from services.order.domain.pricing import PricingRules, Product
+from services.order.usecases.announcements import announcement
+from services.order.usecases.commands import CreateOrder
+from services.order.usecases.orders import (
     KeyReused,
     Relayed,
     get_order,

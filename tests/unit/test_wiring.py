@@ -10,7 +10,7 @@ import pytest
 
 from services.billing import bootstrap as billing
 from services.order import bootstrap as order
-from services.order.domain import Deadlines
+from services.order.domain.order import Deadlines
 from services.shared.consumer import Delivery, Wiring, sqs_entrypoint
 from services.shared.events import parse_event
 from tests.fakes import FakeOrders, FakePayments, FakeProvider, FakeTokens, RecordingPublisher

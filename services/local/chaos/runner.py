@@ -126,12 +126,12 @@ def _view(stack: LocalStack, order_id: str) -> dict[str, Any]:
 def _settle(stack: LocalStack, order_ids: list[str], timeout: float) -> list[str]:
     """Wait until every order is complete or flagged (or the time is up), reading the table
     directly every 2 s: polling each order through the API would load the stack it measures."""
-    from services.order.items import order_from_item
+    from services.order.queries import order_of_item
     from services.shared import dynamo
 
     deadline, wanted = time.monotonic() + timeout, set(order_ids)
     while time.monotonic() < deadline:
-        orders = [order_from_item(dynamo.from_item(i)) for i in scan(stack, "orders")]
+        orders = [order_of_item(dynamo.from_item(i)) for i in scan(stack, "orders")]
         if all(o.complete or o.attention for o in orders if o.order_id in wanted):
             break
         time.sleep(2)

@@ -28,7 +28,7 @@ from services.local.settings import state_dir
 from services.local.tools import metrics
 from services.local.tools import orders as ops
 from services.local.tools.client import NoStack, aws_client, load_state, request
-from services.order.domain import Order
+from services.order.queries import Order
 from services.shared.money import format_money
 from services.shared.references import short_reference
 

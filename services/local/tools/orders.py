@@ -8,8 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from services.order.adapters import order_from_item
-from services.order.domain import FLAGGED_SHARD, Order
+from services.order.queries import FLAGGED_SHARD, Order, order_of_item
 from services.shared import dynamo
 from services.shared.references import ORDER_ID_PREFIX
 
@@ -29,7 +28,7 @@ def orders(dynamodb: Any, table: str, limit: int = 100) -> list[Order]:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     items.sort(key=lambda item: item["created_at"], reverse=True)
-    return [order_from_item(item) for item in items[:limit]]
+    return [order_of_item(item) for item in items[:limit]]
 
 
 def resolve(dynamodb: Any, table: str, reference: str) -> str:
@@ -82,7 +81,7 @@ def flagged(dynamodb: Any, table: str, index: str = "due") -> list[Order]:
     for order_id in ids:
         item = dynamo.get(dynamodb, table, {"order_id": order_id})
         if item is not None:
-            found.append(order_from_item(item))
+            found.append(order_of_item(item))
     return found
 
 

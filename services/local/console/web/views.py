@@ -18,15 +18,14 @@ from typing import Any
 
 from services.local.tools import orders as ops
 from services.local.watch import Watches
-from services.order.adapters import order_from_item
-from services.order.domain import PAYMENT_FAILED, SHIPMENT_ERROR, SHIPPED, Order
-from services.order.views import order_view
+from services.order.queries import Order, order_of_item, order_view
 from services.shared import dynamo
+from services.shared.events import Status
 from services.shared.money import format_money
 from services.shared.observability import mask_email
 from services.shared.references import short_reference
 
-FAILED = frozenset({PAYMENT_FAILED, SHIPMENT_ERROR})
+FAILED = frozenset({Status.PAYMENT_FAILED, Status.SHIPMENT_ERROR})
 SECRET_KEY = re.compile(r"token|secret|password|api[_-]?key|authorization", re.IGNORECASE)
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MAX_LOG_LINES = 200
@@ -94,7 +93,7 @@ def summary(state: dict[str, Any], dynamodb: Any, sqs: Any, limit: int = 100) ->
     stuck = [o for o in found if o.attention is not None]
     counts = {
         "placed": len(found),
-        "shipped": sum(o.status == SHIPPED for o in found),
+        "shipped": sum(o.status == Status.SHIPPED for o in found),
         "failed": sum(o.status in FAILED for o in found),
         "in_flight": sum(not o.complete and o.attention is None for o in found),
         "stuck": len(stuck),
@@ -132,7 +131,7 @@ def detail(
     item = dynamo.get(dynamodb, table, {"order_id": order_id})
     if item is None:
         raise ops.Unknown(f"no order {order_id}")
-    order = order_from_item(item)
+    order = order_of_item(item)
     view = order_view(order).model_dump(mode="json")
     payment = view.get("payment")
     if payment:

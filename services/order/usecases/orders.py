@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from services.order.announcements import announcement
-from services.order.contracts import CreateOrder
-from services.order.domain import (
+from services.order.domain.order import (
     Deadlines,
     Order,
     OrderNotFound,
     Progress,
     new_order_id,
 )
-from services.order.pricing import PricingRules, Product
+from services.order.domain.pricing import PricingRules, Product
+from services.order.usecases.announcements import announcement
+from services.order.usecases.commands import CreateOrder
 from services.shared.events import (
     Envelope,
     InvoiceCreated,

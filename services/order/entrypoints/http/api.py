@@ -13,21 +13,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from services.order import bootstrap, openapi, responses, screening
-from services.order.contracts import (
+from services.order import bootstrap
+from services.order.domain.order import ORDER_ID_PATTERN
+from services.order.entrypoints.http import responses, screening, spec
+from services.order.entrypoints.http.contracts import (
     EXAMPLE_ORDER,
     MAX_BODY_BYTES,
-    CreateOrder,
     ErrorResponse,
-    OrderCreatedResponse,
-    OrderView,
 )
-from services.order.domain import ORDER_ID_PATTERN
-from services.order.service import get_order, place_order
-from services.order.views import created_view, order_view
+from services.order.queries import OrderCreatedResponse, OrderView, created_view, order_view
+from services.order.usecases.commands import CreateOrder
+from services.order.usecases.orders import get_order, place_order
 from services.shared import observability
 from services.shared.observability import instrumented, logger
-from services.shared.schemas import render
 
 log = logger("order-api")
 app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=screening.loads)
@@ -45,13 +43,13 @@ ORDER_LOCATION_PATTERN = "^/orders/" + ORDER_ID_PATTERN.removeprefix("^")
     "(follow them with GET /orders/{order_id}).",
     openapi_extensions={"x-max-body-bytes": MAX_BODY_BYTES},
     responses={
-        **openapi.common(body=True),
+        **spec.common(body=True),
         201: {
             "description": "The order, as priced. Retried with the same Idempotency-Key and body: the "
             "same order again",
             "content": {"application/json": {"model": OrderCreatedResponse}},
             "headers": {
-                "Location": openapi.header(
+                "Location": spec.header(
                     "where to follow the order", {"type": "string", "pattern": ORDER_LOCATION_PATTERN}
                 )
             },
@@ -63,13 +61,13 @@ ORDER_LOCATION_PATTERN = "^/orders/" + ORDER_ID_PATTERN.removeprefix("^")
                 }
             },
         },
-        409: openapi.error(
+        409: spec.error(
             "The Idempotency-Key was used with a different body (never retry it); or a request with "
             "this key is still being processed (then `Retry-After` is set: retry after it)",
-            openapi.retry_after(required=False),
+            spec.retry_after(required=False),
         ),
-        415: openapi.error("The body was sent with another Content-Type than application/json"),
-        422: openapi.error(
+        415: spec.error("The body was sent with another Content-Type than application/json"),
+        422: spec.error(
             "The request does not match the schema (`errors` names each field), or the order is "
             "refused: a SKU the catalog does not hold or no longer sells (`items[i].sku`), a total over "
             "the maximum per order (`items`). The catalog and its prices change while the API runs, "
@@ -125,9 +123,9 @@ def create_order(
     operation_id="read_order",
     summary="Where an order stands, and how it got there",
     responses={
-        **openapi.common(body=False),
+        **spec.common(body=False),
         200: {"description": "The order", "content": {"application/json": {"model": OrderView}}},
-        404: openapi.error("No order has this id (an id of another form names none either)"),
+        404: spec.error("No order has this id (an id of another form names none either)"),
     },
 )
 def read_order(
@@ -141,7 +139,7 @@ def read_order(
     operation_id="read_openapi_document",
     summary="This document",
     responses={
-        **openapi.common(body=False, dependencies=False),
+        **spec.common(body=False, dependencies=False),
         200: {
             "description": "The OpenAPI document of this API, as committed in services/order/openapi.json",
             "content": {"application/json": {"schema": {"type": "object"}}},
@@ -154,12 +152,13 @@ def read_openapi_document() -> Response[str]:
 
 @cache
 def _document_text() -> str:
-    return render(openapi_document())
+    """The committed document (openapi.py generates it from these routes; a test holds them equal)."""
+    return spec.OPENAPI_FILE.read_text(encoding="utf-8")
 
 
 @cache
 def _routes() -> list[responses.Route]:
-    return responses.routes_of(openapi_document())
+    return responses.routes_of(json.loads(_document_text()))
 
 
 def _reads_body(method: str, path: str) -> bool:
@@ -183,14 +182,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         }
     with observability.traced("## request", correlation_id=log.get_correlation_id() or ""):
         return app.resolve(screened, context)
-
-
-def openapi_document() -> dict[str, Any]:
-    generated = app.get_openapi_json_schema(
-        title=openapi.TITLE,
-        version=openapi.VERSION,
-        description=openapi.DESCRIPTION,
-        security_schemes=openapi.SECURITY_SCHEMES,
-        security=openapi.SECURITY,
-    )
-    return openapi.finish(json.loads(generated))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.order.domain import (
+from services.order.domain.order import (
     FLAGGED_SHARD,
     Attention,
     Order,
@@ -16,7 +16,7 @@ from services.order.domain import (
     due_shard,
     epoch,
 )
-from services.order.pricing import PricedLine, Quote
+from services.order.domain.pricing import PricedLine, Quote
 from services.shared.events import Address, Customer
 
 DETAILS = ("invoice_number", "tracking_number", "carrier", "failure_reason")

@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from services.order.pricing import Quote
+from services.order.domain.pricing import Quote
 from services.shared.events import Address, Customer
 
 ORDER_CREATED = "ORDER_CREATED"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.shared.money import format_money, percent_of
 
-PRICING_FILE = Path(__file__).resolve().parent / "pricing.json"
+PRICING_FILE = Path(__file__).resolve().parents[1] / "pricing.json"
 
 
 class OrderError(Exception):

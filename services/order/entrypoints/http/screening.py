@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from services.order.contracts import MAX_BODY_BYTES
+from services.order.entrypoints.http.contracts import MAX_BODY_BYTES
 
 MAX_NESTING = 32
 _MAX_INTEGER_DIGITS = 30

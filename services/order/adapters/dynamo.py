@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from services.order.domain import DUE_SHARDS, Order
-from services.order.items import mutable_attributes, order_from_item, order_item
-from services.order.pricing import Product
-from services.order.service import KeyInFlight, KeyReused, RequestKey, VersionConflict
+from services.order.adapters.items import mutable_attributes, order_from_item, order_item
+from services.order.domain.order import DUE_SHARDS, Order
+from services.order.domain.pricing import Product
+from services.order.usecases.orders import KeyInFlight, KeyReused, RequestKey, VersionConflict
 from services.shared import dynamo
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.order.domain import Order, Payment
+from services.order.domain.order import Order, Payment
 from services.shared.events import (
     Amounts,
     Contract,
