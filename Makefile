@@ -40,10 +40,11 @@ venv: $(STAMP) ## create .venv and install (only when missing or pyproject.toml 
 test: lint ## lint, then run the whole test suite
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff, mypy, hadolint, actionlint, checkov (terraform/ and .github/): zero findings
+lint: $(STAMP) ## ruff, mypy, the import contracts, hadolint, actionlint, checkov (terraform/ and .github/): zero findings
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/hadolint Dockerfile.base images/*/Dockerfile
 	$(VENV)/bin/actionlint
 	BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE $(VENV)/bin/checkov --directory terraform \
@@ -187,7 +188,7 @@ SMOKE_ARGS ?=
 smoke: $(STAMP) ## place one order on WORKSPACE's deployed API and wait until it shipped and was paid
 	@$(MAKE) --no-print-directory tf-workspace >&2
 	@url="$$($(TF_RUN) output -raw api_url)" && key="$$($(MAKE) -s --no-print-directory api-key WORKSPACE='$(WORKSPACE)')" && \
-	  $(PY) -m services.local.tools.smoke --api-url "$$url" --api-key "$$key" $(SMOKE_ARGS)
+	  $(PY) -m deploy.smoke --api-url "$$url" --api-key "$$key" $(SMOKE_ARGS)
 
 tf-check: $(STAMP) ## fmt, validate, module conventions and checkov on terraform/ (offline, no AWS)
 	$(PY) -m pytest tests/infra/test_static.py $(PYTEST_ARGS)

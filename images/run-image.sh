@@ -3,7 +3,7 @@
 # calls going to the local stack's emulator (`make run`). Then `make invoke`.
 # With aws-lambda-rie (at RIE_PATH) the container runs under it. Without it (it cannot be downloaded
 # everywhere), the image's own `python -m awslambdaric` runs against the project's Runtime API
-# server (services/local/runtime) and images/run_runtime_api.py serves the same Invoke endpoint.
+# server (services/local/runtime) and services/local/images/run_runtime_api.py serves the same Invoke endpoint.
 #
 #   SERVICE             image to run: order | invoice | billing | shipment | email (required)
 #   FUNCTION            function from services/topology.json (default: the image's own;
@@ -65,7 +65,7 @@ fi
 
 env_file="$ROOT/.local/run-image-$FUNCTION.env"
 mkdir -p "$ROOT/.local"
-"$PY" images/lambda_env.py "$FUNCTION" --region "$AWS_REGION" >"$env_file"
+"$PY" -m services.local.images.lambda_env "$FUNCTION" --region "$AWS_REGION" >"$env_file"
 handler="$(sed -n 's/^ORDERFLOW_HANDLER=//p' "$env_file")"
 
 if [ "$NETWORK" = host ]; then
@@ -113,7 +113,7 @@ for name in AWS_LAMBDA_RUNTIME_API AWS_LAMBDA_FUNCTION_NAME AWS_LAMBDA_FUNCTION_
     AWS_LAMBDA_LOG_STREAM_NAME; do
     lambda_env+=(-e "$name")
 done
-exec "$PY" images/run_runtime_api.py --function "${function_name:-$FUNCTION}" --port "$RIE_PORT" \
+exec "$PY" -m services.local.images.run_runtime_api --function "${function_name:-$FUNCTION}" --port "$RIE_PORT" \
     --timeout "${timeout:-30}" --memory "${memory:-256}" --bind "$bind" --advertise "$advertise" -- \
     "$DOCKER" run --rm --init --name "$CONTAINER_NAME" "${runtime_net[@]}" "${common_env[@]}" \
     "${lambda_env[@]}" "$IMAGE" "$handler"

@@ -232,7 +232,7 @@ def test_unknown_route_and_bad_json_over_http(stack: LocalStack) -> None:
 
 def test_smoke_script_passes_against_the_stack(stack: LocalStack) -> None:
     """The script CI runs after every apply, here against the local stack."""
-    from services.local.tools import smoke
+    from deploy import smoke
 
     assert smoke.main(["--api-url", stack.api_url, "--deadline", str(DEADLINE)]) == 0
 

@@ -63,8 +63,8 @@ def as_list(value: Any) -> list:
 
 def expected_environment(function: dict) -> set[str]:
     """Environment variable names a function of the topology declaration gets: the names
-    services.shared.environment.function_environment gives it (the one definition)."""
-    from services.shared.environment import Resources, function_environment
+    services.environment.function_environment gives it (the one definition)."""
+    from services.environment import Resources, function_environment
     from services.shared.topology import load_topology
 
     declared = load_topology().function(function["name"])
@@ -76,7 +76,7 @@ def expected_environment(function: dict) -> set[str]:
 def declared_environment(name: str, **resources: Any) -> dict[str, str]:
     """The whole environment, values included, that function_environment gives the function
     `name` when a deployment named its resources as `resources` (see environment.Resources)."""
-    from services.shared.environment import Resources, function_environment
+    from services.environment import Resources, function_environment
     from services.shared.topology import load_topology
 
     return function_environment(load_topology().function(name), Resources(**resources))

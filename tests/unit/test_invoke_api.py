@@ -1,4 +1,4 @@
-"""`make run-image` without aws-lambda-rie: images/run_runtime_api.py runs a runtime command
+"""`make run-image` without aws-lambda-rie: services/local/images/run_runtime_api.py runs a runtime command
 against the project's Runtime API server behind the Invoke endpoint aws-lambda-rie serves, and
 images/invoke.sh (`make invoke`) talks to it unchanged. Here the runtime command is a local
 `python -m awslambdaric` (tests/images runs the real image the same way)."""
@@ -36,7 +36,8 @@ def _serve(handler: str) -> Iterator[int]:
     proc = subprocess.Popen(
         [
             sys.executable,
-            "images/run_runtime_api.py",
+            "-m",
+            "services.local.images.run_runtime_api",
             "--function",
             "echo",
             "--port",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from services.shared.environment import Resources, function_environment
+from services.environment import Resources, function_environment
 from services.shared.topology import Function, Table, Topology, load_topology
 
 CATALOG_FILE = Path(__file__).resolve().parents[2] / "order" / "catalog.json"

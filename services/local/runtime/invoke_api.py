@@ -5,7 +5,8 @@
 It queues the event on a `RuntimeApiServer` and answers with what the runtime posted: 200 and the
 function's response; for a function error (raised, timed out, failed to start) 200 with the error
 document and `X-Amz-Function-Error: Unhandled`, as Lambda's Invoke does; 400 for a body that is not
-JSON. `make run-image` uses it when aws-lambda-rie is not installed (images/run_runtime_api.py),
+JSON. `make run-image` uses it when aws-lambda-rie is not installed
+(services/local/images/run_runtime_api.py),
 so `make invoke` works either way.
 """
 

@@ -11,15 +11,17 @@ from botocore.exceptions import ClientError
 from services.order.adapters.items import mutable_attributes, order_from_item, order_item
 from services.order.domain.order import DUE_SHARDS, Order
 from services.order.domain.pricing import Product
-from services.order.usecases.orders import KeyInFlight, KeyReused, RequestKey, VersionConflict
+from services.order.usecases.orders import (
+    CatalogUnavailable,
+    KeyInFlight,
+    KeyReused,
+    RequestKey,
+    VersionConflict,
+)
 from services.shared import dynamo
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-
-class CatalogUnavailable(RuntimeError):
-    """DynamoDB kept returning unprocessed keys: a transient fault."""
 
 
 class DynamoCatalog:

@@ -51,6 +51,10 @@ class VersionConflict(Exception):
     """The order changed since it was read."""
 
 
+class CatalogUnavailable(RuntimeError):
+    """The catalog could not be read in full (a store kept some keys back): transient."""
+
+
 class Contention(RuntimeError):
     """The order kept changing under us: transient, the message is retried."""
 

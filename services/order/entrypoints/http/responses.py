@@ -17,11 +17,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.order.adapters.dynamo import CatalogUnavailable
 from services.order.domain.order import OrderNotFound
 from services.order.domain.pricing import OrderError
 from services.order.entrypoints.http.contracts import ErrorResponse, FieldError
-from services.order.usecases.orders import Contention, KeyInFlight, KeyReused
+from services.order.usecases.orders import CatalogUnavailable, Contention, KeyInFlight, KeyReused
 
 RETRY_AFTER_SECONDS = 1
 

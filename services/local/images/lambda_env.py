@@ -2,16 +2,13 @@
 
 Used by `make run-image` to point an image at the local stack's emulator:
 
-    python images/lambda_env.py invoice [--prefix orderflow-local] [--region us-east-1]
+    python -m services.local.images.lambda_env invoice [--prefix orderflow-local] [--region us-east-1]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.local.emulator.provision import Stack
 from services.shared.topology import load_topology

@@ -1,6 +1,6 @@
 """Smoke test of a deployed stack: POST one order, poll it until it has shipped and been paid.
 
-    python -m services.local.tools.smoke --api-url https://…/dev --api-key KEY [--email ADDRESS]
+    python -m deploy.smoke --api-url https://…/dev --api-key KEY [--email ADDRESS]
     make smoke WORKSPACE=dev [SMOKE_ARGS="--email you@example.com"]
 
 Exits 0 when the order ships within the deadline, 1 otherwise. CI runs it after

@@ -1,4 +1,5 @@
-"""Each function's environment, from the topology declaration: the one definition of it.
+"""Each function's environment, from the topology declaration: the one definition of it. It sits
+beside services/topology.json, outside what the images copy: no function reads it.
 
 Terraform sets the same variables (terraform/main.tf; tests/infra holds the two together), the
 local stack and the tests call this function.

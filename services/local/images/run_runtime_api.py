@@ -1,7 +1,8 @@
 """Run a Lambda runtime command against the project's own Runtime API server, behind the Invoke
 endpoint aws-lambda-rie serves. `make run-image` uses it when aws-lambda-rie is not installed:
 
-    python images/run_runtime_api.py --function invoice --port 9000 [--timeout 30] [--memory 256]
+    python -m services.local.images.run_runtime_api --function invoice --port 9000 [--timeout 30]
+        [--memory 256]
         [--bind 127.0.0.1] [--advertise HOST] -- docker run ... -e AWS_LAMBDA_RUNTIME_API ... IMAGE HANDLER
 
 The command (the container, whose entrypoint is `python -m awslambdaric`) gets the Runtime API's
@@ -21,9 +22,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.local.runtime import RuntimeApiServer
 from services.local.runtime.invoke_api import InvokeApi
