@@ -48,14 +48,23 @@ locals {
   # can create roles only if they carry it.
   alarm_actions = concat([module.alarms_topic.topic_arn], var.alarm_actions)
 
-  # The business metrics services/shared/observability.py emits (BUSINESS_METRICS; the plan
-  # test holds the two together), one dashboard widget per group.
-  business_metrics = {
-    "orders and payments" = ["OrdersPlaced", "PaymentsAuthorised", "PaymentsDeclined", "PaymentsCaptured", "PaymentsVoided", "CapturesFailed"]
-    "shipments"           = ["Shipments", "ShipmentErrors"]
+  # The business metrics the functions emit, one dashboard widget per group. Each status's metric
+  # and group are declared with the status in services/topology.json; the others are those of
+  # services/shared/observability.py (OTHER_METRICS; the plan test holds the two together).
+  status_metrics = { for status, declared in local.topology.statuses : status => declared.metric if try(declared.metric, null) != null }
+  status_metric_groups = {
+    for group in distinct([for metric in values(local.status_metrics) : metric.group]) :
+    group => [for status in keys(local.topology.statuses) : local.status_metrics[status].name if try(local.status_metrics[status].group, "") == group]
+  }
+  other_metrics = {
+    "orders and payments" = ["OrdersPlaced"]
     "emails"              = ["EmailsSent", "EmailsRejected", "EmailsUncertain"]
     "stuck orders"        = ["StuckOrders", "NudgedOrders"]
     "outbox relay"        = ["OutboxOrderMissing", "OutboxEventNotPending"]
+  }
+  business_metrics = {
+    for group in distinct(concat(keys(local.other_metrics), keys(local.status_metric_groups))) :
+    group => concat(lookup(local.other_metrics, group, []), lookup(local.status_metric_groups, group, []))
   }
 
   permissions_boundary_arn = coalesce(
@@ -247,8 +256,10 @@ module "monitoring" {
   business_metrics = local.business_metrics
   timings          = ["OrderToShippedSeconds"]
   decline_rate_alarm = {
-    share            = var.decline_rate_alarm_share
-    minimum_payments = var.decline_rate_alarm_minimum_payments
+    share             = var.decline_rate_alarm_share
+    minimum_payments  = var.decline_rate_alarm_minimum_payments
+    authorised_metric = local.status_metrics.PAYMENT_CONFIRMED.name
+    declined_metric   = local.status_metrics.PAYMENT_FAILED.name
   }
   email_rejections_alarm = var.email_rejections_alarm
   alarm_actions          = local.alarm_actions

@@ -17,6 +17,7 @@ from services.order.domain.order import Deadlines
 from services.order.domain.pricing import PricingRules
 from services.order.usecases.orders import Catalog, Orders, record_status
 from services.shared import aws, observability
+from services.shared.events import Status
 from services.shared.publishing import EventPublisher, SnsPublisher
 from services.shared.settings import Settings, load_settings
 from services.shared.topology import load_topology
@@ -98,10 +99,10 @@ def projector(**overrides: Any) -> Wiring:
         recorded = record_status(event, **parts)
         if recorded is None:
             return  # a duplicate or a stale event: counted when it was first recorded
-        metric = observability.STATUS_METRICS.get(event.status.value)
+        metric = load_topology().status_metrics.get(event.status.value)
         if metric:
             observability.count(metric)
-        if event.status.value == "SHIPPED":
+        if event.status is Status.SHIPPED:
             waited = event.occurred_at - datetime.fromisoformat(recorded.created_at)
             observability.count(observability.ORDER_TO_SHIPPED, waited.total_seconds(), "Seconds")
 

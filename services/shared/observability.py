@@ -47,17 +47,9 @@ DEFAULT_NAMESPACE = "orderflow"
 DEFAULT_WORKSPACE = "local"
 
 # What the order-status projector counts when it first records a status on an order (each order
-# records each step once, whatever the redeliveries): the business metrics of the saga. Orders
-# placed (order-api), emails (email) and stuck orders (sweeper) are counted where they happen.
-STATUS_METRICS: dict[str, str] = {
-    "PAYMENT_CONFIRMED": "PaymentsAuthorised",
-    "PAYMENT_FAILED": "PaymentsDeclined",
-    "PAYMENT_CAPTURED": "PaymentsCaptured",
-    "PAYMENT_VOIDED": "PaymentsVoided",
-    "PAYMENT_CAPTURE_FAILED": "CapturesFailed",
-    "SHIPPED": "Shipments",
-    "SHIPMENT_ERROR": "ShipmentErrors",
-}
+# records each step once, whatever the redeliveries), the business metrics of the saga, are
+# declared with the statuses in services/topology.json (Topology.status_metrics). Orders placed
+# (order-api), emails (email) and stuck orders (sweeper) are counted where they happen.
 ORDERS_PLACED = "OrdersPlaced"
 ORDER_TO_SHIPPED = "OrderToShippedSeconds"
 STUCK_ORDERS = "StuckOrders"
@@ -73,9 +65,8 @@ EMAIL_OUTCOMES: dict[str, str] = {
     "rejected": "EmailsRejected",
     "uncertain": "EmailsUncertain",
 }
-BUSINESS_METRICS: tuple[str, ...] = (
+OTHER_METRICS: tuple[str, ...] = (
     ORDERS_PLACED,
-    *STATUS_METRICS.values(),
     ORDER_TO_SHIPPED,
     *EMAIL_OUTCOMES.values(),
     STUCK_ORDERS,
@@ -83,6 +74,14 @@ BUSINESS_METRICS: tuple[str, ...] = (
     OUTBOX_ORDER_MISSING,
     OUTBOX_NOT_PENDING,
 )
+
+
+def business_metrics() -> tuple[str, ...]:
+    """Every business metric the functions emit: the statuses' (topology.json) and the others."""
+    from services.shared.topology import load_topology
+
+    return (*load_topology().status_metrics.values(), *OTHER_METRICS)
+
 
 Handler = TypeVar("Handler", bound=Callable[[Any, Any], Any])
 

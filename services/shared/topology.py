@@ -1,97 +1,206 @@
-"""Reader for services/topology.json, the one declaration of who consumes what."""
+"""Reader for services/topology.json, the one declaration of the event topology: the statuses
+(each one's step in the saga and its business metric), who consumes what, the tables and the
+functions. pydantic validates it as it reads it: an unknown key, a missing one, a wrong type or a
+name that refers to nothing fails at once, naming the field.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
 
 TOPOLOGY_FILE = Path(__file__).resolve().parent.parent / "topology.json"
 
 
-@dataclass(frozen=True)
-class TableAccess:
+class Declared(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _named(raw: Any, key: str = "name") -> Any:
+    """`{"orders": {...}}` as `[{"name": "orders", ...}]`: the file keys each thing by its name."""
+    if isinstance(raw, dict):
+        return tuple({key: name, **spec} if isinstance(spec, dict) else spec for name, spec in raw.items())
+    return raw
+
+
+class StatusMetric(Declared):
+    name: str = Field(description="the business metric counted when an order reaches the status")
+    group: str = Field(description="the dashboard widget that shows it")
+
+
+class StatusDeclaration(Declared):
+    name: str
+    step: NonNegativeInt = Field(
+        description="its place in the saga; statuses of one step are alternative outcomes of it"
+    )
+    sets_order_status: bool = Field(
+        description="whether the order's status becomes this one (settlements after shipping are "
+        "recorded on the timeline and the payment only)"
+    )
+    metric: StatusMetric | None = None
+
+
+class TableAccess(Declared):
     env_var: str
     table: str
-    access: str  # read | read_write
+    access: Literal["read", "read_write"]
     attributes: tuple[str, ...] = ()  # when set, the only attributes the function may read
+    delete_items: bool = False  # whether its role may delete items (Terraform grants DeleteItem)
 
 
-@dataclass(frozen=True)
-class Consumption:
-    statuses: tuple[str, ...]
-    batch_size: int
-    max_receive_count: int
-    max_concurrency: int
+class Consumption(Declared):
+    statuses: tuple[str, ...] = Field(min_length=1)
+    batch_size: PositiveInt
+    max_receive_count: PositiveInt
+    max_concurrency: PositiveInt
 
 
-@dataclass(frozen=True)
-class StreamSource:
+class StreamSource(Declared):
     """A DynamoDB stream that invokes the function (Lambda's stream event source mapping)."""
 
     table: str
-    batch_size: int
-    maximum_retry_attempts: int
-    maximum_record_age_seconds: int
+    batch_size: PositiveInt
+    maximum_retry_attempts: NonNegativeInt
+    maximum_record_age_seconds: PositiveInt
     bisect_batch_on_function_error: bool
-    starting_position: str
+    starting_position: Literal["TRIM_HORIZON", "LATEST"]
     filter: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Schedule:
-    rate_minutes: int
+class Schedule(Declared):
+    rate_minutes: PositiveInt
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(Declared):
     name: str
     image: str
     handler: str
-    timeout_seconds: int
-    memory_mb: int
-    publishes: bool
-    sends_email: bool
-    http: bool
-    tables: tuple[TableAccess, ...]
-    consumes: Consumption | None
-    visibility_timeout_seconds: int
+    timeout_seconds: PositiveInt
+    memory_mb: PositiveInt
+    publishes: bool = False
+    sends_email: bool = False
+    http: bool = False
+    tables: tuple[TableAccess, ...] = ()
+    consumes: Consumption | None = None
+    # derived, never declared: visibility_timeout_factor x timeout_seconds
+    visibility_timeout_seconds: PositiveInt
     stream: StreamSource | None = None
     schedule: Schedule | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keyed_tables(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and isinstance(raw.get("tables"), dict):
+            return {**raw, "tables": _named(raw["tables"], key="env_var")}
+        return raw
 
-@dataclass(frozen=True)
-class Index:
+
+class Index(Declared):
     name: str
     hash_key: str
     range_key: str
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Declared):
     name: str
     hash_key: str
-    ttl_attribute: str | None
-    stream: str | None = None  # the stream view type, e.g. NEW_IMAGE
+    ttl_attribute: str | None = None
+    stream: Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"] | None = None
     indexes: tuple[Index, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keyed_indexes(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and isinstance(raw.get("indexes"), dict):
+            return {**raw, "indexes": _named(raw["indexes"])}
+        return raw
 
-@dataclass(frozen=True)
-class Unroutable:
+
+class Unroutable(Declared):
     queue: str
-    retention_seconds: int
+    retention_seconds: PositiveInt
 
 
-@dataclass(frozen=True)
-class Topology:
+class Topology(Declared):
+    comment: str = Field(default="", alias="$comment")
     topic: str
-    statuses: tuple[str, ...]
+    declared_statuses: tuple[StatusDeclaration, ...] = Field(alias="statuses", min_length=1)
+    visibility_timeout_factor: PositiveInt
+    deadlines_seconds: dict[str, PositiveInt]
+    unroutable: Unroutable
     tables: tuple[Table, ...]
     functions: tuple[Function, ...]
-    deadlines_seconds: dict[str, int]
-    unroutable: Unroutable
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keyed(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            return raw
+        factor = raw.get("visibility_timeout_factor")
+        functions = raw.get("functions")
+        if isinstance(functions, dict):
+            for name, spec in functions.items():
+                if isinstance(spec, dict) and "visibility_timeout_seconds" in spec:
+                    raise ValueError(f"functions.{name}: visibility_timeout_seconds is derived, not declared")
+            functions = tuple(
+                {"name": name, **spec, "visibility_timeout_seconds": factor * spec.get("timeout_seconds", 0)}
+                if isinstance(spec, dict) and isinstance(factor, int)
+                else spec
+                for name, spec in functions.items()
+            )
+        return {
+            **raw,
+            "statuses": _named(raw.get("statuses")),
+            "tables": _named(raw.get("tables")),
+            "functions": functions,
+        }
+
+    @model_validator(mode="after")
+    def _refers_to_what_it_declares(self) -> Topology:
+        statuses, tables = set(self.statuses), {table.name for table in self.tables}
+        wrong = [f"deadlines_seconds.{s}" for s in self.deadlines_seconds if s not in statuses]
+        for function in self.functions:
+            if function.consumes:
+                wrong += [
+                    f"functions.{function.name}.consumes.statuses: {status}"
+                    for status in function.consumes.statuses
+                    if status not in statuses
+                ]
+            wrong += [
+                f"functions.{function.name}.tables: {access.table}"
+                for access in function.tables
+                if access.table not in tables
+            ]
+            if function.stream and function.stream.table not in tables:
+                wrong.append(f"functions.{function.name}.stream: {function.stream.table}")
+        if wrong:
+            raise ValueError("names nothing declared: " + "; ".join(wrong))
+        return self
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """Every status, in declaration order."""
+        return tuple(status.name for status in self.declared_statuses)
+
+    def status(self, name: str) -> StatusDeclaration:
+        for status in self.declared_statuses:
+            if status.name == name:
+                return status
+        raise KeyError(name)
+
+    @property
+    def steps(self) -> dict[str, int]:
+        """Each status's step in the saga."""
+        return {status.name: status.step for status in self.declared_statuses}
+
+    @property
+    def status_metrics(self) -> dict[str, str]:
+        """The business metric of each status that has one."""
+        return {s.name: s.metric.name for s in self.declared_statuses if s.metric is not None}
 
     @property
     def consumers(self) -> tuple[Function, ...]:
@@ -118,76 +227,10 @@ class Topology:
         return tuple(s for s in self.statuses if self.consumers_of(s))
 
 
-def _function(name: str, raw: dict[str, Any], factor: int) -> Function:
-    consumes = raw.get("consumes")
-    stream = raw.get("stream")
-    schedule = raw.get("schedule")
-    return Function(
-        name=name,
-        image=raw["image"],
-        handler=raw["handler"],
-        timeout_seconds=int(raw["timeout_seconds"]),
-        memory_mb=int(raw["memory_mb"]),
-        publishes=bool(raw.get("publishes", False)),
-        sends_email=bool(raw.get("sends_email", False)),
-        http=bool(raw.get("http", False)),
-        tables=tuple(
-            TableAccess(
-                env_var=env,
-                table=spec["table"],
-                access=spec["access"],
-                attributes=tuple(spec.get("attributes", ())),
-            )
-            for env, spec in raw.get("tables", {}).items()
-        ),
-        consumes=None
-        if consumes is None
-        else Consumption(
-            statuses=tuple(consumes["statuses"]),
-            batch_size=int(consumes["batch_size"]),
-            max_receive_count=int(consumes["max_receive_count"]),
-            max_concurrency=int(consumes["max_concurrency"]),
-        ),
-        visibility_timeout_seconds=factor * int(raw["timeout_seconds"]),
-        stream=None
-        if stream is None
-        else StreamSource(
-            table=stream["table"],
-            batch_size=int(stream["batch_size"]),
-            maximum_retry_attempts=int(stream["maximum_retry_attempts"]),
-            maximum_record_age_seconds=int(stream["maximum_record_age_seconds"]),
-            bisect_batch_on_function_error=bool(stream["bisect_batch_on_function_error"]),
-            starting_position=stream["starting_position"],
-            filter=dict(stream["filter"]),
-        ),
-        schedule=None if schedule is None else Schedule(rate_minutes=int(schedule["rate_minutes"])),
-    )
-
-
-def _table(name: str, spec: dict[str, Any]) -> Table:
-    return Table(
-        name=name,
-        hash_key=spec["hash_key"],
-        ttl_attribute=spec.get("ttl_attribute"),
-        stream=spec.get("stream"),
-        indexes=tuple(
-            Index(name=index, hash_key=raw["hash_key"], range_key=raw["range_key"])
-            for index, raw in spec.get("indexes", {}).items()
-        ),
-    )
+def parse_topology(raw: dict[str, Any]) -> Topology:
+    return Topology.model_validate(raw)
 
 
 @cache
 def load_topology(path: Path = TOPOLOGY_FILE) -> Topology:
-    raw = json.loads(path.read_text())
-    factor = int(raw["visibility_timeout_factor"])
-    return Topology(
-        topic=raw["topic"],
-        statuses=tuple(raw["statuses"]),
-        tables=tuple(_table(name, spec) for name, spec in raw["tables"].items()),
-        functions=tuple(_function(name, spec, factor) for name, spec in raw["functions"].items()),
-        deadlines_seconds={k: int(v) for k, v in raw["deadlines_seconds"].items()},
-        unroutable=Unroutable(
-            queue=raw["unroutable"]["queue"], retention_seconds=int(raw["unroutable"]["retention_seconds"])
-        ),
-    )
+    return parse_topology(json.loads(path.read_text()))

@@ -502,7 +502,7 @@ def test_the_dashboard_has_a_row_per_topology_function(plan):
 
 
 def test_the_dashboard_shows_every_business_metric_the_functions_emit(plan):
-    from services.shared.observability import BUSINESS_METRICS, ORDER_TO_SHIPPED
+    from services.shared.observability import ORDER_TO_SHIPPED, business_metrics
 
     shown = [
         (m[0], m[1], m[2], m[3])
@@ -510,7 +510,7 @@ def test_the_dashboard_shows_every_business_metric_the_functions_emit(plan):
         for m in w["properties"]["metrics"]
         if m[0] == "orderflow"
     ]
-    assert {m[1] for m in shown} == set(BUSINESS_METRICS)
+    assert {m[1] for m in shown} == set(business_metrics())
     assert {(m[0], m[2], m[3]) for m in shown} == {("orderflow", "workspace", _workspace(plan))}
     widgets = {w["properties"]["title"]: w["properties"] for w in _dashboard(plan)}
     timing = widgets[f"{ORDER_TO_SHIPPED} p50, p99"]

@@ -14,11 +14,14 @@ from botocore.exceptions import ClientError
 from services.local.emulator.mailbox import reject_unverified_recipients
 from services.local.settings import REJECTED_RECIPIENT_DOMAIN
 from services.shared import observability
-from services.shared.observability import EMAIL_OUTCOMES, ORDER_TO_SHIPPED, ORDERS_PLACED, STATUS_METRICS
+from services.shared.observability import EMAIL_OUTCOMES, ORDER_TO_SHIPPED, ORDERS_PLACED
+from services.shared.topology import load_topology
 from tests.integration.conftest import _forget_wiring
 from tests.integration.test_consumers import deliver, event, failures, order_id, sent_emails  # noqa: F401
 from tests.integration.test_order_api import VALID, call
 from tests.support import emitted
+
+STATUS_METRICS = load_topology().status_metrics
 
 
 @pytest.fixture(autouse=True)

@@ -46,7 +46,6 @@ SAGAS: dict[str, tuple[str, ...]] = {
         "PAYMENT_VOIDED",
     ),
 }
-OUTBOX_STATUS = "ORDER_CREATED"
 # Write units of the state change each status stands for, made by the service that publishes it.
 EFFECT_WRITES: dict[str, float] = {
     "ORDER_CREATED": 1,  # the order, its outbox entry inside it

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.shared.observability import BUSINESS_METRICS
+from services.shared.observability import business_metrics
 
 
 @dataclass
@@ -63,7 +63,8 @@ def collect(logs_dir: Path) -> dict[str, Metric]:
 def report(logs_dir: Path) -> list[str]:
     found = collect(logs_dir)
     lines = [f"business metrics in {logs_dir}/*.log (what CloudWatch would count):"]
-    for name in (*BUSINESS_METRICS, *sorted(set(found) - set(BUSINESS_METRICS))):
+    known = business_metrics()
+    for name in (*known, *sorted(set(found) - set(known))):
         metric = found.get(name)
         shown = metric.summary() if metric else "0"
         source = f"  ({', '.join(sorted(metric.functions))})" if metric else ""

@@ -1,5 +1,7 @@
 """The order and the rules of its saga: which status comes after which, what the payment may
-become, when the order is finished, and when it is overdue. Pure: no AWS, no event shapes.
+become, when the order is finished, and when it is overdue. Pure: no AWS and no I/O but reading the
+statuses' steps from the topology declaration; it uses the events' value types (Status, Customer,
+Address), not their shapes.
 
 Two things move independently, each only forward:
 - the fulfilment status: ORDER_CREATED → INVOICE_CREATED → PAYMENT_CONFIRMED | PAYMENT_FAILED
@@ -17,36 +19,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from services.order.domain.pricing import Quote
-from services.shared.events import Address, Customer
+from services.shared.events import Address, Customer, Status
+from services.shared.topology import load_topology
 
-ORDER_CREATED = "ORDER_CREATED"
-INVOICE_CREATED = "INVOICE_CREATED"
-PAYMENT_CONFIRMED = "PAYMENT_CONFIRMED"
-PAYMENT_FAILED = "PAYMENT_FAILED"
-SHIPPED = "SHIPPED"
-SHIPMENT_ERROR = "SHIPMENT_ERROR"
-PAYMENT_CAPTURED = "PAYMENT_CAPTURED"
-PAYMENT_VOIDED = "PAYMENT_VOIDED"
-PAYMENT_CAPTURE_FAILED = "PAYMENT_CAPTURE_FAILED"
 
-# Timeline order. Statuses of equal rank are alternative outcomes of one step: the first wins.
-RANK: dict[str, int] = {
-    ORDER_CREATED: 0,
-    INVOICE_CREATED: 1,
-    PAYMENT_CONFIRMED: 2,
-    PAYMENT_FAILED: 2,
-    SHIPPED: 3,
-    SHIPMENT_ERROR: 3,
-    PAYMENT_CAPTURED: 4,
-    PAYMENT_VOIDED: 4,
-    PAYMENT_CAPTURE_FAILED: 4,
-}
-FULFILMENT = frozenset(
-    {ORDER_CREATED, INVOICE_CREATED, PAYMENT_CONFIRMED, PAYMENT_FAILED, SHIPPED, SHIPMENT_ERROR}
-)
+@cache
+def steps() -> Mapping[str, int]:
+    """Each status's step in the saga, as services/topology.json declares it. Statuses of one
+    step are alternative outcomes of it: the first to arrive wins."""
+    return load_topology().steps
+
+
+@cache
+def _sets_order_status() -> frozenset[str]:
+    """The statuses the order's status becomes when reached (the rest are settlements, recorded
+    on the timeline and the payment)."""
+    return frozenset(s.name for s in load_topology().declared_statuses if s.sets_order_status)
+
 
 # How many partitions the sparse "due" index spreads overdue-able orders over.
 DUE_SHARDS = 4
@@ -64,12 +57,12 @@ class PaymentState(StrEnum):
     FAILED = "failed"
 
 
-_PAYMENT_EFFECT = {
-    PAYMENT_CONFIRMED: PaymentState.AUTHORIZED,
-    PAYMENT_FAILED: PaymentState.FAILED,
-    PAYMENT_CAPTURED: PaymentState.CAPTURED,
-    PAYMENT_VOIDED: PaymentState.VOIDED,
-    PAYMENT_CAPTURE_FAILED: PaymentState.FAILED,
+_PAYMENT_EFFECT: dict[str, PaymentState] = {
+    Status.PAYMENT_CONFIRMED: PaymentState.AUTHORIZED,
+    Status.PAYMENT_FAILED: PaymentState.FAILED,
+    Status.PAYMENT_CAPTURED: PaymentState.CAPTURED,
+    Status.PAYMENT_VOIDED: PaymentState.VOIDED,
+    Status.PAYMENT_CAPTURE_FAILED: PaymentState.FAILED,
 }
 
 
@@ -146,7 +139,7 @@ class Order:
     customer: Customer
     shipping_address: Address
     quote: Quote
-    status: str = ORDER_CREATED
+    status: str = Status.ORDER_CREATED
     timeline: Mapping[str, Step] = field(default_factory=dict)
     details: Mapping[str, Any] = field(default_factory=dict)  # invoice_number, tracking_number, ...
     payment: Payment | None = None
@@ -179,10 +172,10 @@ class Order:
             customer=customer,
             shipping_address=shipping_address,
             quote=quote,
-            timeline={ORDER_CREATED: Step(at)},
+            timeline={Status.ORDER_CREATED: Step(at)},
             payment_token=payment_token,
-            outbox=ORDER_CREATED,
-            due_at=epoch(at) + deadlines.after(ORDER_CREATED),
+            outbox=Status.ORDER_CREATED,
+            due_at=epoch(at) + deadlines.after(Status.ORDER_CREATED),
             version=1,
         )
 
@@ -191,9 +184,9 @@ class Order:
     def complete(self) -> bool:
         state = self.payment.state if self.payment else None
         return (
-            self.status == PAYMENT_FAILED
-            or (self.status == SHIPPED and state is PaymentState.CAPTURED)
-            or (self.status == SHIPMENT_ERROR and state is PaymentState.VOIDED)
+            self.status == Status.PAYMENT_FAILED
+            or (self.status == Status.SHIPPED and state is PaymentState.CAPTURED)
+            or (self.status == Status.SHIPMENT_ERROR and state is PaymentState.VOIDED)
         )
 
     @property
@@ -211,21 +204,21 @@ class Order:
 
     def history(self) -> list[tuple[str, Step]]:
         """The timeline in saga order."""
-        return sorted(self.timeline.items(), key=lambda item: (RANK[item[0]], item[1].at))
+        return sorted(self.timeline.items(), key=lambda item: (steps()[item[0]], item[1].at))
 
     # -- moving on ----------------------------------------------------------------------
     def record(self, progress: Progress, deadlines: Deadlines) -> Order | None:
         """The order after `progress`; None when it changes nothing (a duplicate, a stale or
         conflicting outcome). Status and payment only ever move forward."""
         status = progress.status
-        if status not in RANK or status == ORDER_CREATED:
+        if status not in steps() or status == Status.ORDER_CREATED:
             raise ValueError(f"{status} is not a downstream status")
-        if any(RANK[seen] == RANK[status] for seen in self.timeline):
+        if any(steps()[seen] == steps()[status] for seen in self.timeline):
             return None  # this step already has its outcome (this one, or an alternative)
         changes: dict[str, Any] = {
             "timeline": {**self.timeline, status: Step(progress.at)},
         }
-        if status in FULFILMENT and RANK[status] > RANK[self.status]:
+        if status in _sets_order_status() and steps()[status] > steps()[self.status]:
             changes["status"] = status
         details = {k: v for k, v in progress.details.items() if k in _DETAIL_KEYS}
         changes["details"] = {**details, **self.details}  # the first value of each detail stays
@@ -242,7 +235,7 @@ class Order:
         amount = int(facts.get("amount", current.amount if current else self.quote.total))
         currency = str(facts.get("currency", current.currency if current else self.quote.currency))
         base = current or Payment(state=state, amount=amount, currency=currency)
-        if status in (PAYMENT_CONFIRMED, PAYMENT_FAILED) and current is not None:
+        if status in (Status.PAYMENT_CONFIRMED, Status.PAYMENT_FAILED) and current is not None:
             # The settlement arrived first: keep its state, add the authorisation's facts.
             return replace(current, reference=current.reference or facts.get("payment_reference"))
         return replace(
@@ -264,7 +257,7 @@ class Order:
         - A new stage: a fresh deadline, counted from the event that began it.
         - The same stage (an out-of-order payment event): the schedule stands.
         """
-        if self.payment is not None and PAYMENT_CAPTURE_FAILED in self.timeline:
+        if self.payment is not None and Status.PAYMENT_CAPTURE_FAILED in self.timeline:
             reason = f"the payment could not be captured: {self.payment.failure_reason or 'unknown reason'}"
             return replace(self, due_at=None, nudged=None, attention=self.attention or Attention(reason, at))
         if self.complete:

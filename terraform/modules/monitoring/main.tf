@@ -137,7 +137,7 @@ resource "aws_cloudwatch_metric_alarm" "decline_rate" {
   }
 
   dynamic "metric_query" {
-    for_each = { authorised = "PaymentsAuthorised", declined = "PaymentsDeclined" }
+    for_each = { authorised = var.decline_rate_alarm.authorised_metric, declined = var.decline_rate_alarm.declined_metric }
     content {
       id = metric_query.key
       metric {

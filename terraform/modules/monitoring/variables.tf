@@ -47,10 +47,12 @@ variable "timings" {
 }
 
 variable "decline_rate_alarm" {
-  description = "Share of decided payments (0-1) declined over 15 minutes above which the decline-rate alarm fires, once at least minimum_payments were decided."
+  description = "Share of decided payments (0-1) declined over 15 minutes above which the decline-rate alarm fires, once at least minimum_payments were decided; authorised_metric and declined_metric name the two counts (services/topology.json declares them)."
   type = object({
-    share            = number
-    minimum_payments = number
+    share             = number
+    minimum_payments  = number
+    authorised_metric = string
+    declined_metric   = string
   })
 }
 
