@@ -73,7 +73,7 @@ CHAOS_ARGS ?=
 chaos: $(STAMP) ## every fault profile, 100 orders each, random seed; writes bench/chaos.json
 	$(PY) -m services.local.chaos $(CHAOS_ARGS)
 
-# --- images (issue 5) ---
+# --- images ---
 # Lambda container images: Dockerfile.base + images/<service>/Dockerfile; the logic lives in
 # images/*.sh. Every variable below can be set on the command line or in the environment.
 BASE_IMAGE ?= $(or $(ORDERFLOW_BASE_IMAGE),python:3.12-slim)
@@ -111,7 +111,7 @@ lint-docker: $(STAMP) ## hadolint every Dockerfile (rules in .hadolint.yaml)
 test-images: $(STAMP) ## image tests only (needs a Docker daemon: .ci/docker-setup.sh)
 	$(PY) -m pytest tests/images $(PYTEST_ARGS)
 
-# --- bench (issue 6) ---
+# --- bench ---
 # Cold start, AWS requests and cost per order, handler and pipeline throughput. Not part of
 # `make test`. Prints a table and writes bench/results.json. BENCH_ARGS e.g. "--orders 500".
 BENCH_ARGS ?=
@@ -121,7 +121,7 @@ BENCH_ARGS ?=
 bench: $(STAMP) ## measure cold start, requests and cost per order, throughput; write bench/results.json
 	$(PY) -m services.local.bench $(BENCH_ARGS)
 
-# --- terraform (issue 4) ---
+# --- terraform ---
 # Deploy terraform/ to a real AWS account, one Terraform workspace per environment (dev, staging,
 # prod; values in terraform/environments/<workspace>.tfvars). First copy
 # terraform/backend.hcl.example to terraform/backend.hcl and fill it in.

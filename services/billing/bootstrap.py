@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from services.billing.adapters import DynamoPayments, DynamoPaymentTokens
 from services.billing.provider import DEFAULT_AUTHORIZATION_TTL_SECONDS, SimulatedPaymentProvider
-from services.billing.service import authorize_payment, settle_payment
+from services.billing.service import (
+    PaymentProvider,
+    Payments,
+    PaymentTokens,
+    authorize_payment,
+    settle_payment,
+)
 from services.shared import aws
 from services.shared.consumer import Delivery, Wiring
 from services.shared.events import InvoiceCreated, ShipmentError, Shipped
-from services.shared.publishing import SnsPublisher
+from services.shared.publishing import EventPublisher, SnsPublisher
 from services.shared.settings import PublishingSettings, load_settings
 
 
@@ -24,30 +31,56 @@ class BillingSettings(PublishingSettings):
     PAYMENT_SIMULATOR_SEED: str = ""
 
 
-def build(**overrides: Any) -> Wiring:
+@dataclass(frozen=True)
+class Dependencies:
+    payments: Payments
+    tokens: PaymentTokens
+    provider: PaymentProvider
+    publisher: EventPublisher
+
+
+def dependencies() -> Dependencies:
+    """The real ones, from the validated settings."""
     settings = load_settings(BillingSettings)
     dynamodb = aws.client("dynamodb")
-    parts: dict[str, Any] = {
-        "payments": DynamoPayments(dynamodb, settings.PAYMENTS_TABLE),
-        "tokens": DynamoPaymentTokens(dynamodb, settings.ORDERS_TABLE),
-        "provider": SimulatedPaymentProvider(
+    return Dependencies(
+        payments=DynamoPayments(dynamodb, settings.PAYMENTS_TABLE),
+        tokens=DynamoPaymentTokens(dynamodb, settings.ORDERS_TABLE),
+        provider=SimulatedPaymentProvider(
             dynamodb,
             settings.PAYMENT_PROVIDER_TABLE,
             authorization_ttl_seconds=settings.PAYMENT_AUTHORIZATION_TTL_SECONDS,
             failure_rate=settings.PAYMENT_SIMULATOR_FAILURE_RATE,
             seed=settings.PAYMENT_SIMULATOR_SEED,
         ),
-        "publisher": SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
-        **overrides,
-    }
+        publisher=SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
+    )
+
+
+def build(deps: Dependencies | None = None) -> Wiring:
+    """The consumer's wiring: with `deps` (tests pass fakes), else the real dependencies."""
+    deps = deps or dependencies()
 
     def handle(event: Any, delivery: Delivery) -> None:
-        common = {k: parts[k] for k in ("payments", "provider", "publisher")}
+        again = delivery.republished
         match event:
             case InvoiceCreated():
-                authorize_payment(event, tokens=parts["tokens"], reannounce=delivery.republished, **common)
+                authorize_payment(
+                    event,
+                    payments=deps.payments,
+                    tokens=deps.tokens,
+                    provider=deps.provider,
+                    publisher=deps.publisher,
+                    reannounce=again,
+                )
             case Shipped() | ShipmentError():
-                settle_payment(event, reannounce=delivery.republished, **common)
+                settle_payment(
+                    event,
+                    payments=deps.payments,
+                    provider=deps.provider,
+                    publisher=deps.publisher,
+                    reannounce=again,
+                )
             case _:
                 raise TypeError(f"billing does not take {event.status}")
 

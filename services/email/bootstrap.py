@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from services.email.adapters import DynamoNotifications, SesSender
-from services.email.service import notify_customer
+from services.email.service import EmailSender, Notifications, notify_customer
 from services.shared import aws, observability
 from services.shared.consumer import Delivery, Wiring
 from services.shared.events import Envelope
@@ -23,19 +23,33 @@ class EmailSettings(Settings):
     EMAIL_CONFIGURATION_SET: str | None = None
 
 
-def build(**overrides: Any) -> Wiring:
+@dataclass(frozen=True)
+class Dependencies:
+    sender: EmailSender
+    notifications: Notifications
+
+
+def dependencies() -> Dependencies:
+    """The real ones, from the validated settings."""
     settings = load_settings(EmailSettings)
-    sender = overrides.get("sender") or SesSender(
-        aws.client("ses", retry=False), settings.EMAIL_SENDER, settings.EMAIL_CONFIGURATION_SET
-    )
-    notifications = overrides.get("notifications") or DynamoNotifications(
-        aws.client("dynamodb"),
-        settings.NOTIFICATIONS_TABLE,
-        claim_expires_after=load_topology().function("email").timeout_seconds,
+    return Dependencies(
+        sender=SesSender(
+            aws.client("ses", retry=False), settings.EMAIL_SENDER, settings.EMAIL_CONFIGURATION_SET
+        ),
+        notifications=DynamoNotifications(
+            aws.client("dynamodb"),
+            settings.NOTIFICATIONS_TABLE,
+            claim_expires_after=load_topology().function("email").timeout_seconds,
+        ),
     )
 
+
+def build(deps: Dependencies | None = None) -> Wiring:
+    """The consumer's wiring: with `deps` (tests pass fakes), else the real dependencies."""
+    deps = deps or dependencies()
+
     def handle(event: Envelope[Any], _delivery: Delivery) -> None:
-        notification, decided = notify_customer(event, sender=sender, notifications=notifications)
+        notification, decided = notify_customer(event, sender=deps.sender, notifications=deps.notifications)
         if not decided:
             return  # a redelivery, a nudge or a forged copy: this email was settled before
         # Never the full address in logs.

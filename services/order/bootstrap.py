@@ -66,18 +66,18 @@ class Api:
     deadlines: Deadlines
 
 
-def build_api(**overrides: Any) -> Api:
+def build_api() -> Api:
+    """The API's real dependencies, from the validated settings (tests build an Api of fakes)."""
     settings = load_settings(ApiSettings)
     dynamodb = aws.client("dynamodb", on_request_path=True)
-    parts: dict[str, Any] = {
-        "catalog": DynamoCatalog(dynamodb, settings.CATALOG_TABLE),
-        "orders": DynamoOrders(
+    return Api(
+        catalog=DynamoCatalog(dynamodb, settings.CATALOG_TABLE),
+        orders=DynamoOrders(
             dynamodb, settings.ORDERS_TABLE, keys_table=settings.REQUEST_KEYS_TABLE, due_index=due_index()
         ),
-        "pricing": PricingRules.from_file(),
-        "deadlines": deadlines(settings),
-    }
-    return Api(**{**parts, **overrides})
+        pricing=PricingRules.from_file(),
+        deadlines=deadlines(settings),
+    )
 
 
 @cache
@@ -85,18 +85,29 @@ def api() -> Api:
     return build_api()
 
 
-def projector(**overrides: Any) -> Wiring:
+@dataclass(frozen=True)
+class Projection:
+    orders: Orders
+    deadlines: Deadlines
+
+
+def build_projection() -> Projection:
+    """order-status's real dependencies, from the validated settings."""
+    settings = load_settings(OrdersSettings)
+    return Projection(
+        orders=DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
+        deadlines=deadlines(settings),
+    )
+
+
+def projector(deps: Projection | None = None) -> Wiring:
+    """order-status's wiring: with `deps` (tests pass fakes), else the real dependencies."""
     from services.shared.consumer import Wiring
 
-    settings = load_settings(OrdersSettings)
-    parts: dict[str, Any] = {
-        "orders": DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
-        "deadlines": deadlines(settings),
-        **overrides,
-    }
+    projection = deps or build_projection()
 
     def project(event: Envelope[Any], _delivery: Delivery) -> None:
-        recorded = record_status(event, **parts)
+        recorded = record_status(event, orders=projection.orders, deadlines=projection.deadlines)
         if recorded is None:
             return  # a duplicate or a stale event: counted when it was first recorded
         metric = load_topology().status_metrics.get(event.status.value)
@@ -116,16 +127,14 @@ class Publishing:
     deadlines: Deadlines
 
 
-def build_publishing(
-    settings_type: type[PublishingSettings] = PublishingSettings, **overrides: Any
-) -> Publishing:
+def build_publishing(settings_type: type[PublishingSettings] = PublishingSettings) -> Publishing:
+    """The relay's and the sweeper's real dependencies, from the validated settings."""
     settings = load_settings(settings_type)
-    parts: dict[str, Any] = {
-        "orders": DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
-        "publisher": SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
-        "deadlines": deadlines(settings),
-    }
-    return Publishing(**{**parts, **overrides})
+    return Publishing(
+        orders=DynamoOrders(aws.client("dynamodb"), settings.ORDERS_TABLE, due_index=due_index()),
+        publisher=SnsPublisher(aws.client("sns"), settings.EVENTS_TOPIC_ARN),
+        deadlines=deadlines(settings),
+    )
 
 
 @cache

@@ -17,7 +17,7 @@ TOPOLOGY_FILE = Path(__file__).resolve().parent.parent / "topology.json"
 
 
 class Declared(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _named(raw: Any, key: str = "name") -> Any:

@@ -1,4 +1,4 @@
-"""The first hour with the local stack (issue 12): one address for the running stack, short ids
+"""The first hour with the local stack: one address for the running stack, short ids
 that every tool takes, CLI errors as one line, per-order logs, the API describing itself, and
 live reload."""
 

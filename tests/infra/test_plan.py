@@ -445,7 +445,7 @@ def test_unroutable_events_have_a_queue_and_an_alarm(plan):
     assert len(alarms) == 1
 
 
-# --- observability (issue 13): tracing, architecture, dashboard, business alarms ---------------
+# --- observability: tracing, architecture, dashboard, business alarms ---------------
 
 
 def test_tracing_is_on_along_the_whole_path(plan):

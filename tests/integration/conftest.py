@@ -106,3 +106,14 @@ def stream_records(aws: dict[str, Any], table: str = "orders") -> list[dict[str,
             record["eventSourceARN"] = arn
             records.append(json.loads(json.dumps(record, default=str)))
     return records
+
+
+@pytest.fixture
+def order_id(function_env: Any) -> str:
+    """An order placed through the API, then the projector's environment."""
+    function_env("order-api")
+    from tests.integration.helpers import VALID, call  # helpers imports this module
+
+    created = call("POST", "/orders", VALID)[1]
+    function_env("order-status")
+    return str(created["order_id"])

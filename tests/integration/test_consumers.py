@@ -9,50 +9,20 @@ import uuid
 from typing import Any
 
 import pytest
-from moto.backends import get_backend
 
 from services.email import bootstrap as email_bootstrap
 from services.shared.events import event_id_for
 from tests.integration.conftest import CONSUMERS
-from tests.support import LambdaContext, body_of, sqs_event
-
-ACCOUNT, REGION = "123456789012", "us-east-1"
-
-
-def deliver(function: str, *bodies: str | dict[str, Any], republished: bool = False) -> dict[str, Any]:
-    event = sqs_event(*bodies)
-    if republished:
-        for record in event["Records"]:
-            record["messageAttributes"]["republished"] = {"stringValue": "true", "dataType": "String"}
-    return CONSUMERS[function].lambda_handler(event, LambdaContext())
-
-
-def failures(response: dict[str, Any]) -> int:
-    return len(response["batchItemFailures"])
-
-
-def event(sample: str, **changes: Any) -> dict[str, Any]:
-    body = body_of(sample)
-    for path, value in changes.items():
-        target = body
-        *parents, leaf = path.split("__")
-        for part in parents:
-            target = target[part]
-        target[leaf] = value
-    return body
-
-
-def items(aws: dict[str, Any], table: str) -> list[dict[str, Any]]:
-    return aws["dynamodb"].scan(TableName=aws["stack"].tables[table])["Items"]
-
-
-def ledger(aws: dict[str, Any], table: str, kind: str) -> list[dict[str, Any]]:
-    return [i for i in items(aws, table) if i.get("kind", {}).get("S") == kind]
-
-
-def sent_emails() -> list[Any]:
-    return list(get_backend("ses")[ACCOUNT][REGION].sent_messages)
-
+from tests.integration.helpers import (
+    call,
+    deliver,
+    event,
+    failures,
+    items,
+    ledger,
+    sent_emails,
+)
+from tests.support import LambdaContext, sqs_event
 
 # ---------------------------------------------------------------- invoice
 
@@ -398,20 +368,7 @@ def test_email_subjects_say_what_happened(email_fn: None) -> None:
 # ---------------------------------------------------------------- order status projector
 
 
-@pytest.fixture
-def order_id(function_env: Any) -> str:
-    """An order placed through the API, then the projector's environment."""
-    from tests.integration.test_order_api import VALID, call
-
-    function_env("order-api")
-    created = call("POST", "/orders", VALID)[1]
-    function_env("order-status")
-    return str(created["order_id"])
-
-
 def view(order_id: str, function_env: Any) -> dict[str, Any]:
-    from tests.integration.test_order_api import call
-
     function_env("order-api")
     status, body, _ = call("GET", f"/orders/{order_id}")
     assert status == 200

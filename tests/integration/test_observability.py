@@ -17,8 +17,7 @@ from services.shared import observability
 from services.shared.observability import EMAIL_OUTCOMES, ORDER_TO_SHIPPED, ORDERS_PLACED
 from services.shared.topology import load_topology
 from tests.integration.conftest import _forget_wiring
-from tests.integration.test_consumers import deliver, event, failures, order_id, sent_emails  # noqa: F401
-from tests.integration.test_order_api import VALID, call
+from tests.integration.helpers import VALID, call, deliver, event, failures, sent_emails
 from tests.support import emitted
 
 STATUS_METRICS = load_topology().status_metrics
@@ -34,7 +33,7 @@ def _fresh_metrics() -> Iterator[None]:
 @pytest.mark.parametrize("status", sorted(STATUS_METRICS))
 def test_the_projector_counts_each_status_once_per_order(
     status: str,
-    order_id: str,  # noqa: F811
+    order_id: str,
     function_env: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -173,7 +172,7 @@ def xray(monkeypatch: pytest.MonkeyPatch) -> Iterator[Segments]:
 
 
 def test_each_record_is_traced_with_its_correlation_id(
-    order_id: str,  # noqa: F811
+    order_id: str,
     function_env: Any,
     xray: Segments,
 ) -> None:

@@ -11,25 +11,8 @@ import pytest
 from services.order.entrypoints.http import api
 from services.order.usecases.commands import SUPPORTED_COUNTRIES
 from tests.contract import conformance
-from tests.support import LambdaContext, api_event, load_event
-
-VALID = json.loads(load_event("apigw_post_order.json")["body"])
-
-
-def respond(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """The API's answer to `event`, which must be one the OpenAPI document declares."""
-    response = api.lambda_handler(event, LambdaContext())
-    headers_out = {k: v[0] for k, v in (response.get("multiValueHeaders") or {}).items()}
-    headers_out.update(response.get("headers") or {})
-    status, body = int(response["statusCode"]), response["body"]
-    assert conformance.problems(event["httpMethod"], event["path"], status, headers_out, body) == []
-    return status, json.loads(body), headers_out
-
-
-def call(
-    method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, Any], dict[str, str]]:
-    return respond(api_event(method, path, body, headers))
+from tests.integration.helpers import VALID, call, respond
+from tests.support import LambdaContext, api_event
 
 
 def with_changes(**changes: Any) -> dict[str, Any]:

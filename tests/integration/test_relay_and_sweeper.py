@@ -12,7 +12,7 @@ from services.order.entrypoints import relay, sweeper
 from services.shared import observability
 from services.shared.events import event_id_for
 from tests.integration.conftest import stream_records
-from tests.integration.test_order_api import VALID, call
+from tests.integration.helpers import VALID, call
 from tests.support import LambdaContext, emitted_in, load_event
 
 

@@ -9,8 +9,13 @@ import pytest
 from services.local.bench.floor import at_full_batches, floor
 from services.local.bench.goals import goal
 from services.local.bench.pipeline import critical_path
-from services.local.bench.units import index_writes, metered_writes
+from services.local.bench.units import WRITE_UNIT, index_writes, item_size, metered_writes
+from services.order.adapters.items import order_from_item, order_item
+from services.order.domain.order import Progress
+from services.shared import dynamo
 from services.shared.topology import load_topology
+from tests.support import load_event
+from tests.unit.sagas import DEADLINES, STEPS, at
 
 DUE = [("due_shard", "due_at")]
 
@@ -142,3 +147,20 @@ def test_the_critical_path_splits_post_to_shipped_into_handlers_and_waits() -> N
         "wait before relay": pytest.approx(230.0),
         "relay handler": 20.0,
     }
+
+
+def test_the_sample_order_stays_within_one_write_unit_through_the_whole_saga() -> None:
+    """Each status the projection records rewrites the order: at most 1 KB, it costs one write
+    unit (DynamoDB bills started KBs of the larger of the item before and after)."""
+    stored = load_event("dynamodb_stream_order_placed.json")["Records"][0]["dynamodb"]["NewImage"]
+    order = order_from_item(dynamo.from_item(stored))
+    for ending in (
+        ("INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED", "PAYMENT_CAPTURED"),
+        ("INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPMENT_ERROR", "PAYMENT_VOIDED"),
+    ):
+        walked = order
+        for minute, status in enumerate(ending, start=1):
+            moved = walked.record(Progress(status, at(minute), STEPS[status]), DEADLINES)
+            assert moved is not None
+            walked = moved
+            assert item_size(dynamo.to_item(order_item(walked))) <= WRITE_UNIT, status

@@ -7,8 +7,6 @@ from dataclasses import replace
 import pytest
 
 from services.invoice.domain import invoice_number, series_of
-from services.local.bench.units import WRITE_UNIT, item_size
-from services.order.adapters.items import order_from_item, order_item
 from services.order.domain.order import (
     Deadlines,
     Order,
@@ -25,10 +23,9 @@ from services.order.domain.pricing import (
     UnknownProduct,
     UnsupportedCountry,
 )
-from services.shared import dynamo
 from services.shared.events import Address, Customer
 from services.shared.money import format_money, percent_of
-from tests.support import load_event
+from tests.unit.sagas import STEPS, at
 
 RULES = PricingRules(
     currency="GBP",
@@ -132,22 +129,6 @@ def placed() -> Order:
     )
 
 
-def at(minute: int) -> str:
-    return f"2026-11-26T10:{minute:02d}:00+00:00"
-
-
-STEPS = {
-    "INVOICE_CREATED": {"invoice_number": "INV-2026-A-000001"},
-    "PAYMENT_CONFIRMED": {"payment_reference": "auth_1", "amount": 3617, "currency": "GBP"},
-    "PAYMENT_FAILED": {"failure_reason": "card_declined", "reason": "card_declined"},
-    "SHIPPED": {"tracking_number": "SP1", "carrier": "SimPost"},
-    "SHIPMENT_ERROR": {"failure_reason": "refused"},
-    "PAYMENT_CAPTURED": {"capture_reference": "cap_1", "amount": 3617, "currency": "GBP"},
-    "PAYMENT_VOIDED": {"void_reference": "void_1", "amount": 3617, "currency": "GBP"},
-    "PAYMENT_CAPTURE_FAILED": {"reason": "authorization_expired", "amount": 3617, "currency": "GBP"},
-}
-
-
 def walk(order: Order, *statuses: str) -> Order:
     for minute, status in enumerate(statuses, start=1):
         moved = order.record(Progress(status, at(minute), STEPS[status]), DEADLINES)
@@ -247,20 +228,3 @@ def test_overdue_is_due_at_or_before_now() -> None:
     assert order.overdue(100)
     assert not order.overdue(99)
     assert not replace(order, due_at=None).overdue(10**12)
-
-
-def test_the_sample_order_stays_within_one_write_unit_through_the_whole_saga() -> None:
-    """Each status the projection records rewrites the order: at most 1 KB, it costs one write
-    unit (DynamoDB bills started KBs of the larger of the item before and after)."""
-    stored = load_event("dynamodb_stream_order_placed.json")["Records"][0]["dynamodb"]["NewImage"]
-    order = order_from_item(dynamo.from_item(stored))
-    for ending in (
-        ("INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPPED", "PAYMENT_CAPTURED"),
-        ("INVOICE_CREATED", "PAYMENT_CONFIRMED", "SHIPMENT_ERROR", "PAYMENT_VOIDED"),
-    ):
-        walked = order
-        for minute, status in enumerate(ending, start=1):
-            moved = walked.record(Progress(status, at(minute), STEPS[status]), DEADLINES)
-            assert moved is not None
-            walked = moved
-            assert item_size(dynamo.to_item(order_item(walked))) <= WRITE_UNIT, status

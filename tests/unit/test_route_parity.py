@@ -209,7 +209,7 @@ def test_the_key_comparisons_bite(committed: Routes) -> None:
 def test_the_gateway_comparison_bites(
     committed: Routes, local_gateway: tuple[Gateway, Function], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A gateway that takes any request (the check gone, as before issue 21) is seen."""
+    """A gateway that takes any request (the check gone) is seen."""
     from services.local.gateway import http as gateway_http
 
     monkeypatch.setattr(gateway_http, "key_accepted", lambda headers, api_key: True)

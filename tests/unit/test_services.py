@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,16 +13,13 @@ from services.billing.domain import MissingPaymentToken, PaymentState, Transient
 from services.billing.service import authorize_payment, settle_payment
 from services.email.templates import render
 from services.invoice.service import issue_invoice
-from services.order.domain.order import Deadlines, OrderNotFound
+from services.order.domain.order import OrderNotFound
 from services.order.domain.order import PaymentState as OrderPayment
-from services.order.domain.pricing import PricingRules, Product
 from services.order.usecases.announcements import announcement
-from services.order.usecases.commands import CreateOrder
 from services.order.usecases.orders import (
     KeyReused,
     Relayed,
     get_order,
-    place_order,
     record_status,
     relay,
     sweep,
@@ -31,7 +28,6 @@ from services.shared.events import Status, event_id_for, parse_event
 from services.shipment.service import ship_order
 from tests.fakes import (
     FakeCarrier,
-    FakeCatalog,
     FakeOrders,
     FakePayments,
     FakeProvider,
@@ -39,33 +35,8 @@ from tests.fakes import (
     FakeTokens,
     RecordingPublisher,
 )
-from tests.support import body_of, load_event
-
-RULES = PricingRules.from_file()
-CATALOG = FakeCatalog(Product("BOOK-001", "Notes", 1299, True))
-DEADLINES = Deadlines({"ORDER_CREATED": 60, "INVOICE_CREATED": 60, "PAYMENT_CONFIRMED": 60, "SHIPPED": 60})
-REQUEST = CreateOrder.model_validate_json(load_event("apigw_post_order.json")["body"])
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-
-def sample(name: str, **data: Any) -> Any:
-    body = body_of(name)
-    body["data"].update(data)
-    return parse_event(json.dumps(body))
-
-
-def place(orders: FakeOrders, key: str | None = None, request: CreateOrder = REQUEST) -> Any:
-    return place_order(
-        request,
-        catalog=CATALOG,
-        orders=orders,
-        pricing=RULES,
-        deadlines=DEADLINES,
-        correlation_id="corr-1",
-        idempotency_key=key,
-        now=NOW,
-    )
-
+from tests.support import body_of
+from tests.unit.sagas import DEADLINES, NOW, REQUEST, place, sample
 
 # -- placing: one write, the event in it -------------------------------------------------
 

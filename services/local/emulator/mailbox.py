@@ -1,5 +1,6 @@
-"""What (emulated) SES sent, as .eml files. The only code that reads moto's internals; it runs in
-the emulator's own process (emulator/server.py)."""
+"""What (emulated) SES sent, as .eml files. It reads moto's SES backend directly (as
+corrections.py and speedups.py patch its DynamoDB, streams and SQS), so it runs only in the
+emulator's own process (emulator/server.py)."""
 
 from __future__ import annotations
 

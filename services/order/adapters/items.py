@@ -116,7 +116,7 @@ def order_from_item(item: dict[str, Any]) -> Order:
             shipping=int(item["shipping"]),
         ),
         status=item["status"],
-        timeline={s: Step(_at(e)) for s, e in item.get("timeline", {}).items()},
+        timeline={status: Step(str(at)) for status, at in item.get("timeline", {}).items()},
         details={name: item[name] for name in DETAILS if item.get(name) is not None},
         payment=None
         if payment is None
@@ -136,8 +136,3 @@ def order_from_item(item: dict[str, Any]) -> Order:
         attention=None if attention is None else Attention(attention["reason"], attention["at"]),
         version=int(item.get("version", 0)),
     )
-
-
-def _at(entry: Any) -> str:
-    """A timeline entry: the time, or {"at", "event_id"} as items written before 2026-11-29 hold it."""
-    return str(entry["at"]) if isinstance(entry, dict) else str(entry)
