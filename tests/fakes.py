@@ -21,7 +21,7 @@ from services.billing.domain import (
 )
 from services.order.domain.order import Order
 from services.order.domain.pricing import Product
-from services.order.usecases.orders import KeyReused, RequestKey, VersionConflict
+from services.order.usecases.orders import KeyUse, OrderExists, RequestKey, VersionConflict
 from services.shared.events import Address
 from services.shipment.domain import Booking, DestinationRefused
 
@@ -55,17 +55,16 @@ class FakeOrders:
         self.keys: dict[str, tuple[str, str]] = {}
         self.dispatched: list[tuple[str, str]] = []
 
-    def add(self, order: Order, key: RequestKey | None = None) -> Order:
+    def add(self, order: Order, key: RequestKey | None = None) -> KeyUse | None:
         if key is not None and key.key_hash in self.keys:
             order_id, request_hash = self.keys[key.key_hash]
-            if request_hash != key.request_hash:
-                raise KeyReused(key.key_hash)
-            return self.items[order_id]
-        assert order.order_id not in self.items
+            return KeyUse(order_id=order_id, request_hash=request_hash)
+        if order.order_id in self.items:
+            raise OrderExists(order.order_id)
         self.items[order.order_id] = order
         if key is not None:
             self.keys[key.key_hash] = (order.order_id, key.request_hash)
-        return order
+        return None
 
     def get(self, order_id: str) -> Order | None:
         return self.items.get(order_id)

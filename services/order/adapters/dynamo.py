@@ -14,7 +14,8 @@ from services.order.domain.pricing import Product
 from services.order.usecases.orders import (
     CatalogUnavailable,
     KeyInFlight,
-    KeyReused,
+    KeyUse,
+    OrderExists,
     RequestKey,
     VersionConflict,
 )
@@ -64,13 +65,18 @@ class DynamoOrders:
         self._keys_table = keys_table
         self._due_index = due_index
 
-    def add(self, order: Order, key: RequestKey | None = None) -> Order:
+    def add(self, order: Order, key: RequestKey | None = None) -> KeyUse | None:
         item = dynamo.to_item(order_item(order))
         if key is None:
-            self._client.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(order_id)"
-            )
-            return order
+            try:
+                self._client.put_item(
+                    TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(order_id)"
+                )
+            except ClientError as error:
+                if dynamo.is_conditional_failure(error):
+                    raise OrderExists(order.order_id) from None
+                raise
+            return None
         if self._keys_table is None:
             raise RuntimeError("DynamoOrders was built without a request-keys table")
         for attempt in range(6):
@@ -100,29 +106,27 @@ class DynamoOrders:
                         },
                     ]
                 )
-                return order
+                return None
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                     raise
                 codes = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
                 if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                    return self._first_use(key)
+                    return self._used(key)
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    raise OrderExists(order.order_id) from None
                 if "TransactionConflict" not in codes:
                     raise
                 time.sleep(0.05 * 2**attempt)  # the same key is being written by another request
         raise KeyInFlight(key.key_hash)
 
-    def _first_use(self, key: RequestKey) -> Order:
+    def _used(self, key: RequestKey) -> KeyUse:
+        """The key's stored use (the use case decides what it means)."""
         assert self._keys_table is not None
         stored = dynamo.get(self._client, self._keys_table, {"id": f"key#{key.key_hash}"})
         if stored is None:
             raise KeyInFlight(key.key_hash)  # it expired between the write and this read
-        if stored["request_hash"] != key.request_hash:
-            raise KeyReused(key.key_hash)
-        order = self.get(stored["order_id"])
-        if order is None:
-            raise RuntimeError(f"request key {key.key_hash} names a missing order {stored['order_id']}")
-        return order
+        return KeyUse(order_id=str(stored["order_id"]), request_hash=str(stored["request_hash"]))
 
     def get(self, order_id: str) -> Order | None:
         item = dynamo.get(self._client, self._table, {"order_id": order_id})

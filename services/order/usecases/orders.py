@@ -22,6 +22,8 @@ from services.order.domain.pricing import PricingRules, Product
 from services.order.usecases.announcements import announcement
 from services.order.usecases.commands import CreateOrder
 from services.shared.events import (
+    Address,
+    Customer,
     Envelope,
     InvoiceCreated,
     PaymentCaptured,
@@ -41,6 +43,10 @@ _SAVE_ATTEMPTS = 8
 
 class KeyReused(Exception):
     """The Idempotency-Key was used before with another request body."""
+
+
+class OrderExists(Exception):
+    """An order with this id is stored already (ids are random: never in practice)."""
 
 
 class KeyInFlight(Exception):
@@ -77,14 +83,24 @@ class RequestKey:
         )
 
 
+@dataclass(frozen=True)
+class KeyUse:
+    """What the store holds for an Idempotency-Key already used: the order it placed, and the hash
+    of the request it was used with."""
+
+    order_id: str
+    request_hash: str
+
+
 class Catalog(Protocol):
     def products(self, skus: set[str]) -> dict[str, Product]: ...
 
 
 class Orders(Protocol):
-    def add(self, order: Order, key: RequestKey | None = None) -> Order:
-        """Store a new order in one write, with its key if any. With a key already used for the
-        same request: the order stored then. Raises KeyReused / KeyInFlight."""
+    def add(self, order: Order, key: RequestKey | None = None) -> KeyUse | None:
+        """Store a new order in one write, with its key if any: None. When the key was used
+        already, nothing is stored and the answer is that use. Raises KeyInFlight while another
+        request's write of the key is undecided."""
         ...
 
     def get(self, order_id: str) -> Order | None: ...
@@ -132,15 +148,28 @@ def place_order(
     order = Order.place(
         order_id=order_id,
         quote=quote,
-        customer=request.customer,
-        shipping_address=request.shipping_address,
+        # the event contract's types, not the request's narrower ones: the order reads back the same
+        customer=Customer.model_validate(request.customer.model_dump()),
+        shipping_address=Address.model_validate(request.shipping_address.model_dump()),
         payment_token=request.payment.token,
         correlation_id=correlation_id,
         at=now.isoformat(),
         deadlines=deadlines,
     )
-    key = RequestKey.of(idempotency_key, request, now) if idempotency_key else None
-    return orders.add(order, key)
+    if not idempotency_key:
+        orders.add(order)
+        return order
+    key = RequestKey.of(idempotency_key, request, now)
+    used = orders.add(order, key)
+    if used is None:
+        return order
+    # The key placed an order before: the same request gets that order, another is refused.
+    if used.request_hash != key.request_hash:
+        raise KeyReused(key.key_hash)
+    first = orders.get(used.order_id)
+    if first is None:
+        raise RuntimeError(f"request key {key.key_hash} names a missing order {used.order_id}")
+    return first
 
 
 def get_order(order_id: str, *, orders: Orders) -> Order:
