@@ -61,14 +61,9 @@ class Outcome:
 
 
 def scan(stack: LocalStack, table: str) -> list[dict[str, Any]]:
-    dynamodb, items = stack.client("dynamodb"), []
-    kwargs: dict[str, Any] = {"TableName": stack.stack.tables[table] if stack.stack else table}
-    while True:
-        page = dynamodb.scan(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    name = stack.stack.tables[table] if stack.stack else table
+    pages = stack.client("dynamodb").get_paginator("scan").paginate(TableName=name)
+    return [item for page in pages for item in page.get("Items", [])]
 
 
 def outcome(

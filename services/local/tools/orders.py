@@ -21,12 +21,8 @@ def orders(dynamodb: Any, table: str, limit: int = 100) -> list[Order]:
     """The newest orders first."""
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": table}
-    while True:
-        page = dynamodb.scan(**kwargs)
+    for page in dynamodb.get_paginator("scan").paginate(**kwargs):
         items.extend(dynamo.from_item(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     items.sort(key=lambda item: item["created_at"], reverse=True)
     return [order_of_item(item) for item in items[:limit]]
 
@@ -43,12 +39,8 @@ def resolve(dynamodb: Any, table: str, reference: str) -> str:
         "FilterExpression": "begins_with(order_id, :prefix)",
         "ExpressionAttributeValues": {":prefix": {"S": ORDER_ID_PREFIX + wanted}},
     }
-    while True:
-        page = dynamodb.scan(**kwargs)
+    for page in dynamodb.get_paginator("scan").paginate(**kwargs):
         matches.extend(item["order_id"]["S"] for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     if not matches:
         raise Unknown(f"no order matches {reference!r} (`orders list` shows them)")
     if len(matches) > 1:
@@ -71,12 +63,8 @@ def flagged(dynamodb: Any, table: str, index: str = "due") -> list[Order]:
         "KeyConditionExpression": "due_shard = :flagged",
         "ExpressionAttributeValues": {":flagged": {"S": FLAGGED_SHARD}},
     }
-    while True:
-        page = dynamodb.query(**kwargs)
+    for page in dynamodb.get_paginator("query").paginate(**kwargs):
         ids.extend(item["order_id"]["S"] for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     found = []
     for order_id in ids:
         item = dynamo.get(dynamodb, table, {"order_id": order_id})

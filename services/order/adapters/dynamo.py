@@ -181,16 +181,12 @@ class DynamoOrders:
             yield from self._query_index(f"due#{shard}", now)
 
     def _query_index(self, shard: str, until: int) -> Iterator[str]:
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": self._due_index,
-            "KeyConditionExpression": "due_shard = :shard AND due_at <= :until",
-            "ExpressionAttributeValues": {":shard": {"S": shard}, ":until": {"N": str(until)}},
-        }
-        while True:
-            page = self._client.query(**kwargs)
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=self._due_index,
+            KeyConditionExpression="due_shard = :shard AND due_at <= :until",
+            ExpressionAttributeValues={":shard": {"S": shard}, ":until": {"N": str(until)}},
+        )
+        for page in pages:
             for item in page.get("Items", []):
                 yield item["order_id"]["S"]
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
