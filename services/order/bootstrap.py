@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from services.order.adapters.dynamo import DynamoCatalog, DynamoOrders
 from services.order.domain.order import Deadlines
 from services.order.domain.pricing import PricingRules
-from services.order.usecases.orders import Catalog, Orders, record_status
+from services.order.usecases.orders import Catalog, Orders
+from services.order.usecases.saga import record_status
 from services.shared import aws, observability
 from services.shared.events import Status
 from services.shared.publishing import EventPublisher, SnsPublisher

@@ -15,7 +15,7 @@ from services.order.adapters.items import order_from_item
 from services.order.domain.order import Deadlines
 from services.order.entrypoints.http import openapi
 from services.order.usecases.announcements import announcement
-from services.order.usecases.orders import progress_of
+from services.order.usecases.saga import progress_of
 from services.shared import schemas
 from services.shared.events import EVENT_TYPES, Status, event_id_for, parse_event
 from services.shared.topology import load_topology

@@ -99,3 +99,13 @@ def test_a_deliberate_violation_breaks_its_contract(
     result = _lint(root, contract)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "0 kept, 1 broken" in result.stdout, result.stdout
+
+
+def test_no_module_in_services_is_over_300_lines() -> None:
+    """Each part small enough to read in one sitting."""
+    long = {
+        str(path.relative_to(REPO)): lines
+        for path in (REPO / "services").rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > 300
+    }
+    assert long == {}

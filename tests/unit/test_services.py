@@ -16,14 +16,8 @@ from services.invoice.service import issue_invoice
 from services.order.domain.order import OrderNotFound
 from services.order.domain.order import PaymentState as OrderPayment
 from services.order.usecases.announcements import announcement
-from services.order.usecases.orders import (
-    KeyReused,
-    Relayed,
-    get_order,
-    record_status,
-    relay,
-    sweep,
-)
+from services.order.usecases.orders import KeyReused, get_order
+from services.order.usecases.saga import Relayed, record_status, relay, sweep
 from services.shared.events import Status, event_id_for, parse_event
 from services.shipment.service import ship_order
 from tests.fakes import (

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.order import bootstrap
-from services.order.usecases.orders import Relayed, relay
+from services.order.usecases.saga import Relayed, relay
 from services.shared import observability
 from services.shared.observability import instrumented, logger, traced
 

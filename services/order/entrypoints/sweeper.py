@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.order import bootstrap
-from services.order.usecases.orders import sweep
+from services.order.usecases.saga import sweep
 from services.shared import observability
 from services.shared.observability import instrumented, logger
 
