@@ -21,9 +21,10 @@ class Declared(BaseModel):
 
 
 def _named(raw: Any, key: str = "name") -> Any:
-    """`{"orders": {...}}` as `[{"name": "orders", ...}]`: the file keys each thing by its name."""
+    """`{"orders": {...}}` as `{"orders": {"name": "orders", ...}}`: the file keys each thing by its
+    name, and an error names the field by it (`functions.invoice.timeout_seconds`)."""
     if isinstance(raw, dict):
-        return tuple({key: name, **spec} if isinstance(spec, dict) else spec for name, spec in raw.items())
+        return {name: {key: name, **spec} if isinstance(spec, dict) else spec for name, spec in raw.items()}
     return raw
 
 
@@ -84,12 +85,16 @@ class Function(Declared):
     publishes: bool = False
     sends_email: bool = False
     http: bool = False
-    tables: tuple[TableAccess, ...] = ()
+    declared_tables: dict[str, TableAccess] = Field(default={}, alias="tables")
     consumes: Consumption | None = None
     # derived, never declared: visibility_timeout_factor x timeout_seconds
     visibility_timeout_seconds: PositiveInt
     stream: StreamSource | None = None
     schedule: Schedule | None = None
+
+    @property
+    def tables(self) -> tuple[TableAccess, ...]:
+        return tuple(self.declared_tables.values())
 
     @model_validator(mode="before")
     @classmethod
@@ -110,7 +115,11 @@ class Table(Declared):
     hash_key: str
     ttl_attribute: str | None = None
     stream: Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"] | None = None
-    indexes: tuple[Index, ...] = ()
+    declared_indexes: dict[str, Index] = Field(default={}, alias="indexes")
+
+    @property
+    def indexes(self) -> tuple[Index, ...]:
+        return tuple(self.declared_indexes.values())
 
     @model_validator(mode="before")
     @classmethod
@@ -128,12 +137,12 @@ class Unroutable(Declared):
 class Topology(Declared):
     comment: str = Field(default="", alias="$comment")
     topic: str
-    declared_statuses: tuple[StatusDeclaration, ...] = Field(alias="statuses", min_length=1)
+    declared_statuses: dict[str, StatusDeclaration] = Field(alias="statuses", min_length=1)
     visibility_timeout_factor: PositiveInt
     deadlines_seconds: dict[str, PositiveInt]
     unroutable: Unroutable
-    tables: tuple[Table, ...]
-    functions: tuple[Function, ...]
+    declared_tables: dict[str, Table] = Field(alias="tables")
+    declared_functions: dict[str, Function] = Field(alias="functions")
 
     @model_validator(mode="before")
     @classmethod
@@ -146,12 +155,20 @@ class Topology(Declared):
             for name, spec in functions.items():
                 if isinstance(spec, dict) and "visibility_timeout_seconds" in spec:
                     raise ValueError(f"functions.{name}: visibility_timeout_seconds is derived, not declared")
-            functions = tuple(
-                {"name": name, **spec, "visibility_timeout_seconds": factor * spec.get("timeout_seconds", 0)}
-                if isinstance(spec, dict) and isinstance(factor, int)
+            functions = {
+                name: {
+                    "name": name,
+                    **spec,
+                    "visibility_timeout_seconds": factor * spec.get("timeout_seconds", 0),
+                }
+                if isinstance(spec, dict)
+                and isinstance(factor, int)
+                and isinstance(spec.get("timeout_seconds"), int)
+                else {"name": name, **spec}
+                if isinstance(spec, dict)
                 else spec
                 for name, spec in functions.items()
-            )
+            }
         return {
             **raw,
             "statuses": _named(raw.get("statuses")),
@@ -182,25 +199,30 @@ class Topology(Declared):
         return self
 
     @property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(self.declared_tables.values())
+
+    @property
+    def functions(self) -> tuple[Function, ...]:
+        return tuple(self.declared_functions.values())
+
+    @property
     def statuses(self) -> tuple[str, ...]:
         """Every status, in declaration order."""
-        return tuple(status.name for status in self.declared_statuses)
+        return tuple(self.declared_statuses)
 
     def status(self, name: str) -> StatusDeclaration:
-        for status in self.declared_statuses:
-            if status.name == name:
-                return status
-        raise KeyError(name)
+        return self.declared_statuses[name]
 
     @property
     def steps(self) -> dict[str, int]:
         """Each status's step in the saga."""
-        return {status.name: status.step for status in self.declared_statuses}
+        return {status.name: status.step for status in self.declared_statuses.values()}
 
     @property
     def status_metrics(self) -> dict[str, str]:
         """The business metric of each status that has one."""
-        return {s.name: s.metric.name for s in self.declared_statuses if s.metric is not None}
+        return {s.name: s.metric.name for s in self.declared_statuses.values() if s.metric is not None}
 
     @property
     def consumers(self) -> tuple[Function, ...]:

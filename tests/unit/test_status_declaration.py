@@ -137,6 +137,7 @@ def test_the_copy_is_what_is_checked(tmp_path: Path) -> None:
         ("consumes", "functions.invoice.consumes.statuses: ORDER_CREATD"),
         ("deadline", "deadlines_seconds.SHIPPD"),
         ("unknown key", "rank"),
+        ("wrong type", "functions.invoice.timeout_seconds"),
     ],
 )
 def test_the_declaration_refuses_what_refers_to_nothing(broken: str, named: str) -> None:
@@ -149,7 +150,9 @@ def test_the_declaration_refuses_what_refers_to_nothing(broken: str, named: str)
         raw["functions"]["invoice"]["consumes"]["statuses"] = ["ORDER_CREATD"]
     elif broken == "deadline":
         raw["deadlines_seconds"]["SHIPPD"] = 60
-    else:
+    elif broken == "unknown key":
         raw["statuses"]["SHIPPED"]["rank"] = 3
+    else:
+        raw["functions"]["invoice"]["timeout_seconds"] = "thirty"
     with pytest.raises(ValidationError, match=re.escape(named)):
         parse_topology(raw)

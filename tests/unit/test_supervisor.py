@@ -32,7 +32,7 @@ def function(timeout: int = 5, handler: str = "tests.images.fixtures.echo.handle
         publishes=False,
         sends_email=False,
         http=False,
-        tables=(),
+        tables={},
         consumes=None,
         visibility_timeout_seconds=6 * timeout,
     )

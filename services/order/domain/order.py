@@ -38,7 +38,7 @@ def steps() -> Mapping[str, int]:
 def _sets_order_status() -> frozenset[str]:
     """The statuses the order's status becomes when reached (the rest are settlements, recorded
     on the timeline and the payment)."""
-    return frozenset(s.name for s in load_topology().declared_statuses if s.sets_order_status)
+    return frozenset(s.name for s in load_topology().declared_statuses.values() if s.sets_order_status)
 
 
 # How many partitions the sparse "due" index spreads overdue-able orders over.
