@@ -61,6 +61,19 @@ print("derived")
 """
 
 
+def _check(tree: Path) -> subprocess.CompletedProcess[str]:
+    """CHECK run in a fresh interpreter on the copy of the project at `tree`."""
+    return subprocess.run(
+        [sys.executable, "-c", CHECK],
+        cwd=tree,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_each_status_is_declared_once_with_its_contract() -> None:
     assert set(TOPOLOGY.statuses) == {s.value for s in Status} == {s.value for s in EVENT_TYPES}
 
@@ -102,15 +115,7 @@ def test_adding_a_status_takes_the_declaration_and_the_contract_only(tmp_path: P
         events = events.replace(old, new, 1)
     events_file.write_text(events)
 
-    result = subprocess.run(
-        [sys.executable, "-c", CHECK],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _check(tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "derived"
 
@@ -118,15 +123,7 @@ def test_adding_a_status_takes_the_declaration_and_the_contract_only(tmp_path: P
 def test_the_copy_is_what_is_checked(tmp_path: Path) -> None:
     """Without the edits the copy has no such status: the check above is not vacuous."""
     shutil.copytree(REPO / "services", tmp_path / "services", ignore=shutil.ignore_patterns("__pycache__"))
-    result = subprocess.run(
-        [sys.executable, "-c", CHECK],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _check(tmp_path)
     assert result.returncode != 0
     assert "KeyError" in result.stderr or "AssertionError" in result.stderr
 
