@@ -23,7 +23,14 @@ locals {
   prefix   = "${var.project}-${terraform.workspace}"
 
   functions = local.topology.functions
+  consumers = { for name, f in local.functions : name => f if can(f.consumes) }
+  streamed  = { for name, f in local.functions : name => f if can(f.stream) }
+  scheduled = { for name, f in local.functions : name => f if can(f.schedule) }
   images    = toset([for f in values(local.functions) : f.image])
+
+  queue_names          = { for name in keys(local.consumers) : name => "${local.prefix}-${name}" }
+  failures_queue_names = { for name in keys(local.streamed) : name => "${local.prefix}-${name}-failures" }
+  sqs_arn_prefix       = "arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:"
 
   # A digest per image wins; else image_tag, which may itself be a digest.
   image_uris = {
@@ -151,8 +158,10 @@ module "email" {
   alarm_actions          = local.alarm_actions
 }
 
-module "service" {
-  source   = "./modules/service"
+# Each function of the declaration is composed from modules by concern: the function and its
+# role; the queue it consumes; the stream that invokes it; its schedule; its alarms.
+module "function" {
+  source   = "./modules/function"
   for_each = local.functions
 
   name            = "${local.prefix}-${each.key}"
@@ -190,7 +199,6 @@ module "service" {
   permissions_boundary = local.permissions_boundary_arn
 
   kms_key_arn       = module.kms.key_arn
-  topic_arn         = module.topic.topic_arn
   publish_topic_arn = try(each.value.publishes, false) ? module.topic.topic_arn : null
 
   email = try(each.value.sends_email, false) ? {
@@ -199,29 +207,74 @@ module "service" {
     configuration_set_arn = module.email.configuration_set_arn
   } : null
 
-  consumes = can(each.value.consumes) ? {
-    statuses                  = each.value.consumes.statuses
-    batch_size                = each.value.consumes.batch_size
-    max_receive_count         = each.value.consumes.max_receive_count
-    max_concurrency           = each.value.consumes.max_concurrency
-    visibility_timeout_factor = local.topology.visibility_timeout_factor
-  } : null
+  # The queues by ARN, not by reference: each queue's module refers to the function, and
+  # Terraform orders module instances as wholes.
+  queue = can(each.value.consumes) ? { arn = "${local.sqs_arn_prefix}${local.queue_names[each.key]}" } : null
 
   stream = can(each.value.stream) ? {
-    arn                            = module.table[each.value.stream.table].table_stream_arn
-    batch_size                     = each.value.stream.batch_size
-    maximum_retry_attempts         = each.value.stream.maximum_retry_attempts
-    maximum_record_age_seconds     = each.value.stream.maximum_record_age_seconds
-    bisect_batch_on_function_error = each.value.stream.bisect_batch_on_function_error
-    starting_position              = each.value.stream.starting_position
-    filter_pattern                 = jsonencode(each.value.stream.filter)
-    iterator_age_alarm_ms          = var.iterator_age_alarm_ms
+    arn                = module.table[each.value.stream.table].table_stream_arn
+    failures_queue_arn = "${local.sqs_arn_prefix}${local.failures_queue_names[each.key]}"
   } : null
 
-  schedule = can(each.value.schedule) ? { rate_minutes = each.value.schedule.rate_minutes } : null
-
   log_retention_days = var.log_retention_days
-  alarm_actions      = local.alarm_actions
+}
+
+module "consumer_queue" {
+  source   = "./modules/consumer_queue"
+  for_each = local.consumers
+
+  name                       = local.queue_names[each.key]
+  function_arn               = module.function[each.key].function_arn
+  topic_arn                  = module.topic.topic_arn
+  statuses                   = each.value.consumes.statuses
+  batch_size                 = each.value.consumes.batch_size
+  max_receive_count          = each.value.consumes.max_receive_count
+  max_concurrency            = each.value.consumes.max_concurrency
+  visibility_timeout_seconds = local.topology.visibility_timeout_factor * each.value.timeout_seconds
+  kms_key_arn                = module.kms.key_arn
+}
+
+module "stream_source" {
+  source   = "./modules/stream_source"
+  for_each = local.streamed
+
+  failures_queue_name            = local.failures_queue_names[each.key]
+  function_arn                   = module.function[each.key].function_arn
+  stream_arn                     = module.table[each.value.stream.table].table_stream_arn
+  batch_size                     = each.value.stream.batch_size
+  maximum_retry_attempts         = each.value.stream.maximum_retry_attempts
+  maximum_record_age_seconds     = each.value.stream.maximum_record_age_seconds
+  bisect_batch_on_function_error = each.value.stream.bisect_batch_on_function_error
+  starting_position              = each.value.stream.starting_position
+  filter_pattern                 = jsonencode(each.value.stream.filter)
+  kms_key_arn                    = module.kms.key_arn
+}
+
+module "schedule" {
+  source   = "./modules/schedule"
+  for_each = local.scheduled
+
+  name          = "${local.prefix}-${each.key}"
+  function_arn  = module.function[each.key].function_arn
+  function_name = module.function[each.key].function_name
+  rate_minutes  = each.value.schedule.rate_minutes
+}
+
+module "function_alarms" {
+  source   = "./modules/function_alarms"
+  for_each = local.functions
+
+  function_name = module.function[each.key].function_name
+  queue = can(each.value.consumes) ? {
+    name                       = module.consumer_queue[each.key].queue_name
+    dlq_name                   = module.consumer_queue[each.key].dlq_name
+    visibility_timeout_seconds = module.consumer_queue[each.key].queue_visibility_timeout_seconds
+  } : null
+  stream = can(each.value.stream) ? {
+    failures_queue_name   = module.stream_source[each.key].failures_queue_name
+    iterator_age_alarm_ms = var.iterator_age_alarm_ms
+  } : null
+  alarm_actions = local.alarm_actions
 }
 
 module "unroutable" {
@@ -246,9 +299,9 @@ module "monitoring" {
   workspace = terraform.workspace
   functions = {
     for name, f in local.functions : name => {
-      function_name = module.service[name].function_name
-      queue_name    = module.service[name].queue_name
-      dlq_name      = module.service[name].dlq_name
+      function_name = module.function[name].function_name
+      queue_name    = try(module.consumer_queue[name].queue_name, null)
+      dlq_name      = try(module.consumer_queue[name].dlq_name, null)
       stream        = can(f.stream)
     }
   }
@@ -275,8 +328,8 @@ module "api" {
 
   name                 = "${local.prefix}-api"
   stage_name           = terraform.workspace
-  function_name        = one([for name, f in local.functions : module.service[name].function_name if try(f.http, false)])
-  function_invoke_arn  = one([for name, f in local.functions : module.service[name].function_invoke_arn if try(f.http, false)])
+  function_name        = one([for name, f in local.functions : module.function[name].function_name if try(f.http, false)])
+  function_invoke_arn  = one([for name, f in local.functions : module.function[name].function_invoke_arn if try(f.http, false)])
   throttle_rate_limit  = var.api_throttle_rate_limit
   throttle_burst_limit = var.api_throttle_burst_limit
   quota_per_day        = var.api_quota_per_day

@@ -31,25 +31,25 @@ output "ecr_repository_urls" {
 
 output "dlq_urls" {
   description = "Dead-letter queue URL per consuming function."
-  value       = { for name, s in module.service : name => s.dlq_url if s.dlq_url != null }
+  value       = { for name, q in module.consumer_queue : name => q.dlq_url }
 }
 
 output "parked_queue_urls" {
   description = "Queues where messages wait for a person, other than the DLQs: the unroutable queue and each stream consumer's failures."
   value = merge(
     { unroutable = module.unroutable.queue_url },
-    { for name, s in module.service : "${name}-failures" => s.failures_queue_url if s.failures_queue_url != null },
+    { for name, s in module.stream_source : "${name}-failures" => s.failures_queue_url },
   )
 }
 
 output "queue_urls" {
   description = "Queue URL per consuming function."
-  value       = { for name, s in module.service : name => s.queue_url if s.queue_url != null }
+  value       = { for name, q in module.consumer_queue : name => q.queue_url }
 }
 
 output "function_names" {
   description = "AWS function name per function in the topology declaration."
-  value       = { for name, s in module.service : name => s.function_name }
+  value       = { for name, f in module.function : name => f.function_name }
 }
 
 output "table_names" {

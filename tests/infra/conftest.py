@@ -272,15 +272,16 @@ def moto_endpoint() -> str:
 
 
 def emulator_copy(dest: Path, endpoint: str) -> Path:
-    """A copy of the root module wired to moto through *_override.tf files.
+    """A copy of the root module wired to moto (see wire_to_emulator)."""
+    return wire_to_emulator(copy_root(dest), endpoint)
 
-    terraform/local/provider_override.tf.tpl becomes the root's
-    provider_override.tf (endpoints, skip_* settings, local backend); every
-    other terraform/local/<module>_override.tf.tpl becomes
-    modules/<module>/emulator_override.tf.
-    """
-    root = copy_root(dest)
-    for template in sorted(LOCAL_DIR.glob("*_override.tf.tpl")):
+
+def wire_to_emulator(root: Path, endpoint: str) -> Path:
+    """Wire a copy of the root module to moto through *_override.tf files, from the copy's
+    own local/ templates: provider_override.tf.tpl becomes the root's provider_override.tf
+    (endpoints, skip_* settings, local backend); every other local/<module>_override.tf.tpl
+    becomes modules/<module>/emulator_override.tf."""
+    for template in sorted((root / "local").glob("*_override.tf.tpl")):
         text = template.read_text().replace("__ENDPOINT__", endpoint)
         if template.name == "provider_override.tf.tpl":
             (root / "provider_override.tf").write_text(text)

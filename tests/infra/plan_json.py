@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 class Planned:
     address: str
     type: str
-    module: str  # e.g. 'module.service["billing"]', '' for the root
+    module: str  # e.g. 'module.function["billing"]', '' for the root
     values: dict[str, Any]  # planned values; unknown ones are absent or None
     unknown: dict[str, Any]  # after_unknown: True where the value is known only after apply
 
@@ -40,12 +41,23 @@ def of_type(plan: dict, resource_type: str) -> list[Planned]:
     return [r for r in resources(plan) if r.type == resource_type]
 
 
-def by_service(plan: dict, resource_type: str, name: str = "this") -> dict[str, Planned]:
-    """Resources of one type inside module.service["<function>"], keyed by function."""
+# The modules the root composes for each function of the topology declaration, one instance per
+# function (module.<concern>["<function>"]).
+PER_FUNCTION = ("function", "consumer_queue", "stream_source", "schedule", "function_alarms")
+
+
+def per_function(
+    plan: dict, concern: str, resource_type: str, name: str = "this", key: str | None = None
+) -> dict[str, Planned]:
+    """One resource of each function's `concern` module, keyed by function: the resource
+    `resource_type.name`, or its instance `key` when it has one per key (the alarms)."""
+    assert concern in PER_FUNCTION, concern
+    index = "" if key is None else f'["{key}"]'
     found: dict[str, Planned] = {}
     for r in of_type(plan, resource_type):
-        if r.module.startswith('module.service["') and r.address.split(".")[-1].split("[")[0] == name:
-            found[r.module.split('"')[1]] = r
+        matched = re.fullmatch(rf'module\.{concern}\["([^"]+)"\]', r.module)
+        if matched and r.address == f"{r.module}.{resource_type}.{name}{index}":
+            found[matched.group(1)] = r
     return found
 
 

@@ -18,10 +18,10 @@ import pytest
 from .conftest import PARALLELISM, TIMINGS, Terraform, emulator_copy, load_topology
 from .plan_json import (
     as_list,
-    by_service,
     declared_environment,
     expected_environment,
     of_type,
+    per_function,
     policy_statements,
 )
 
@@ -175,7 +175,7 @@ def test_function_environments(post_apply_plan, deployed: Deployment):
     _, plan = post_apply_plan
     topology = load_topology()
     out = deployed.outputs
-    functions = by_service(plan, "aws_lambda_function")
+    functions = per_function(plan, "function", "aws_lambda_function")
     deployment = {
         "tables": out["table_names"],
         "topic_arn": out["topic_arn"],
@@ -211,8 +211,8 @@ def test_function_environments(post_apply_plan, deployed: Deployment):
 def test_redrive_after_max_receive_count(post_apply_plan):
     _, plan = post_apply_plan
     topology = load_topology()
-    queues = by_service(plan, "aws_sqs_queue")
-    dlqs = by_service(plan, "aws_sqs_queue", "dlq")
+    queues = per_function(plan, "consumer_queue", "aws_sqs_queue")
+    dlqs = per_function(plan, "consumer_queue", "aws_sqs_queue", "dlq")
     for fn, f in topology["functions"].items():
         if "consumes" not in f:
             continue
@@ -269,8 +269,8 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
     _, plan = post_apply_plan
     topology = load_topology()
     out = deployed.outputs
-    policies = by_service(plan, "aws_iam_role_policy")
-    queues = by_service(plan, "aws_sqs_queue")
+    policies = per_function(plan, "function", "aws_iam_role_policy")
+    queues = per_function(plan, "consumer_queue", "aws_sqs_queue")
     tables = {r.values["name"]: r.values["arn"] for r in of_type(plan, "aws_dynamodb_table")}
     for fn, f in topology["functions"].items():
         statements = {s["Sid"]: s for s in policy_statements(policies[fn].values["policy"])}
@@ -355,7 +355,7 @@ def test_function_roles_are_least_privilege(post_apply_plan, deployed: Deploymen
 def test_queue_policies_admit_only_the_topic(post_apply_plan, deployed: Deployment):
     _, plan = post_apply_plan
     allows = [(a, st) for a, st in _statements(plan, "aws_sqs_queue_policy") if st["Effect"] == "Allow"]
-    subscribed = {q.address for q in by_service(plan, "aws_sqs_queue_policy").values()}
+    subscribed = {q.address for q in per_function(plan, "consumer_queue", "aws_sqs_queue_policy").values()}
     subscribed.add("module.unroutable.aws_sqs_queue_policy.this")  # the queues the topic delivers to
     assert {a for a, _ in allows} == subscribed
     for address, statement in allows:
@@ -409,8 +409,11 @@ def test_every_queue_and_topic_refuses_plain_http(post_apply_plan):
 
 def test_each_dlq_takes_dead_letters_only_from_its_queue(post_apply_plan):
     _, plan = post_apply_plan
-    queues, dlqs = by_service(plan, "aws_sqs_queue"), by_service(plan, "aws_sqs_queue", "dlq")
-    allow = by_service(plan, "aws_sqs_queue_redrive_allow_policy", "dlq")
+    queues, dlqs = (
+        per_function(plan, "consumer_queue", "aws_sqs_queue"),
+        per_function(plan, "consumer_queue", "aws_sqs_queue", "dlq"),
+    )
+    allow = per_function(plan, "consumer_queue", "aws_sqs_queue_redrive_allow_policy", "dlq")
     assert set(allow) == set(dlqs) == set(queues)
     for fn, policy in allow.items():
         assert policy.values["queue_url"] == dlqs[fn].values["url"], fn
@@ -454,7 +457,7 @@ def test_every_function_with_a_table_may_use_the_table_key_through_dynamodb(
     _, plan = post_apply_plan
     key = deployed.outputs["kms_key_arn"]
     via_dynamodb = {"kms:ViaService": "dynamodb.eu-west-1.amazonaws.com"}
-    policies = by_service(plan, "aws_iam_role_policy")
+    policies = per_function(plan, "function", "aws_iam_role_policy")
     for fn, f in load_topology()["functions"].items():
         role = Principal([policies[fn].values["policy"]], name=fn)
         reads = bool(f["tables"])
@@ -501,9 +504,9 @@ def test_function_roles_fit_in_their_permissions_boundary(post_apply_plan, boots
         if r.values["name"] == f"orderflow-{WORKSPACE}-boundary"
     ]
     assert len(boundary) == 1
-    roles = by_service(plan, "aws_iam_role")
+    roles = per_function(plan, "function", "aws_iam_role")
     key = next(k.values for k in of_type(plan, "aws_kms_key"))
-    for fn, policy in by_service(plan, "aws_iam_role_policy").items():
+    for fn, policy in per_function(plan, "function", "aws_iam_role_policy").items():
         assert roles[fn].values["permissions_boundary"].endswith(f":policy/ci/orderflow-{WORKSPACE}-boundary")
         role = Principal([policy.values["policy"]], boundary=boundary[0], name=fn)
         for statement in policy_statements(policy.values["policy"]):
@@ -579,7 +582,7 @@ def test_image_digests_pin_images(deployed: Deployment, post_apply_plan):
         f"-var=image_tag={fallback}",
         f'-var=image_digests={{order = "{per_image}"}}',
     )
-    functions = by_service(deployed.tf.show_json("digests.tfplan"), "aws_lambda_function")
+    functions = per_function(deployed.tf.show_json("digests.tfplan"), "function", "aws_lambda_function")
     for fn, f in topology["functions"].items():
         repo = deployed.outputs["ecr_repository_urls"][f["image"]]
         expected = f"{repo}@{per_image if f['image'] == 'order' else fallback}"

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from .conftest import LOCAL_DIR, PARALLELISM, TIMINGS, WORKSPACES, Terraform, copy_root, load_topology
-from .plan_json import Planned, by_service, expected_environment, of_type
+from .plan_json import Planned, expected_environment, of_type, per_function
 
 pytestmark = pytest.mark.infra
 
@@ -72,7 +72,7 @@ def test_queue_visibility_is_the_one_the_local_stack_uses(plan):
     derivation fails here. AWS asks for at least six times the function's timeout."""
     from services.shared.topology import load_topology as declared
 
-    queues = by_service(plan, "aws_sqs_queue")
+    queues = per_function(plan, "consumer_queue", "aws_sqs_queue")
     assert set(queues) == set(_consumers())
     for fn, f in _consumers().items():
         visibility = queues[fn].values["visibility_timeout_seconds"]
@@ -81,7 +81,10 @@ def test_queue_visibility_is_the_one_the_local_stack_uses(plan):
 
 
 def test_every_consumer_has_a_dlq_and_both_are_encrypted(plan):
-    queues, dlqs = by_service(plan, "aws_sqs_queue"), by_service(plan, "aws_sqs_queue", "dlq")
+    queues, dlqs = (
+        per_function(plan, "consumer_queue", "aws_sqs_queue"),
+        per_function(plan, "consumer_queue", "aws_sqs_queue", "dlq"),
+    )
     assert set(dlqs) == set(_consumers())
     for fn in _consumers():
         for queue in (queues[fn], dlqs[fn]):
@@ -90,8 +93,8 @@ def test_every_consumer_has_a_dlq_and_both_are_encrypted(plan):
 
 
 def test_event_source_mappings_report_batch_item_failures(plan):
-    mappings = by_service(plan, "aws_lambda_event_source_mapping")
-    streams = by_service(plan, "aws_lambda_event_source_mapping", "stream")
+    mappings = per_function(plan, "consumer_queue", "aws_lambda_event_source_mapping")
+    streams = per_function(plan, "stream_source", "aws_lambda_event_source_mapping")
     assert set(mappings) == set(_consumers())
     assert len(of_type(plan, "aws_lambda_event_source_mapping")) == len(mappings) + len(streams)
     for fn, f in _consumers().items():
@@ -103,7 +106,7 @@ def test_event_source_mappings_report_batch_item_failures(plan):
 
 
 def test_subscriptions_are_raw_and_filter_on_status(plan):
-    subscriptions = by_service(plan, "aws_sns_topic_subscription")
+    subscriptions = per_function(plan, "consumer_queue", "aws_sns_topic_subscription")
     assert set(subscriptions) == set(_consumers())
     # Every subscription but the alarm emails' (to the alarms topic) is a consumer's, or the
     # unroutable queue's.
@@ -148,7 +151,7 @@ def test_tables_match_the_declaration(plan):
 
 def test_functions_follow_the_declaration(plan):
     topology = load_topology()
-    functions = by_service(plan, "aws_lambda_function")
+    functions = per_function(plan, "function", "aws_lambda_function")
     assert set(functions) == set(topology["functions"])
     for fn, f in topology["functions"].items():
         values = functions[fn].values
@@ -172,7 +175,7 @@ def test_functions_follow_the_declaration(plan):
 
 
 def test_image_uri_uses_the_tag(plan):
-    for fn in by_service(plan, "aws_lambda_function").values():
+    for fn in per_function(plan, "function", "aws_lambda_function").values():
         assert fn.unknown.get("image_uri") is True or fn.values["image_uri"].endswith(":0123456789ab")
 
 
@@ -381,9 +384,9 @@ def test_the_relay_reads_the_orders_stream_with_lambdas_safety_nets(plan):
     topology = load_topology()
     (relay,) = [name for name, f in topology["functions"].items() if "stream" in f]
     declared = topology["functions"][relay]["stream"]
-    (mapping,) = by_service(plan, "aws_lambda_event_source_mapping", "stream").values()
+    (mapping,) = per_function(plan, "stream_source", "aws_lambda_event_source_mapping").values()
     values = mapping.values
-    assert mapping.module == f'module.service["{relay}"]'
+    assert mapping.module == f'module.stream_source["{relay}"]'
     assert values["function_response_types"] == ["ReportBatchItemFailures"]
     assert values["bisect_batch_on_function_error"] is True
     assert values["maximum_retry_attempts"] == declared["maximum_retry_attempts"]
@@ -396,10 +399,10 @@ def test_the_relay_reads_the_orders_stream_with_lambdas_safety_nets(plan):
         on_failure.get("destination_arn")
         or mapping.unknown["destination_config"][0]["on_failure"][0]["destination_arn"]
     )
-    failures = by_service(plan, "aws_sqs_queue", "failures")
+    failures = per_function(plan, "stream_source", "aws_sqs_queue", "failures")
     assert set(failures) == {relay}
     assert failures[relay].is_set_or_computed("kms_master_key_id")
-    ages = by_service(plan, "aws_cloudwatch_metric_alarm", "iterator_age")
+    ages = per_function(plan, "function_alarms", "aws_cloudwatch_metric_alarm", key="iterator_age")
     assert set(ages) == {relay}
     assert ages[relay].values["metric_name"] == "IteratorAge"
 
@@ -418,10 +421,10 @@ def test_the_orders_table_streams_new_images_and_has_the_sparse_due_index(plan):
 def test_the_sweeper_runs_on_a_schedule_with_a_stuck_orders_alarm(plan):
     topology = load_topology()
     (sweeper,) = [name for name, f in topology["functions"].items() if "schedule" in f]
-    (rule,) = by_service(plan, "aws_cloudwatch_event_rule", "schedule").values()
+    (rule,) = per_function(plan, "schedule", "aws_cloudwatch_event_rule").values()
     assert rule.values["schedule_expression"] == "rate(1 minute)"
-    assert set(by_service(plan, "aws_cloudwatch_event_target", "schedule")) == {sweeper}
-    permission = by_service(plan, "aws_lambda_permission", "schedule")[sweeper]
+    assert set(per_function(plan, "schedule", "aws_cloudwatch_event_target")) == {sweeper}
+    permission = per_function(plan, "schedule", "aws_lambda_permission")[sweeper]
     assert permission.values["principal"] == "events.amazonaws.com"
     (stuck,) = [
         a for a in of_type(plan, "aws_cloudwatch_metric_alarm") if a.values["metric_name"] == "StuckOrders"
@@ -449,7 +452,7 @@ def test_unroutable_events_have_a_queue_and_an_alarm(plan):
 
 
 def test_tracing_is_on_along_the_whole_path(plan):
-    for fn, function in by_service(plan, "aws_lambda_function").items():
+    for fn, function in per_function(plan, "function", "aws_lambda_function").items():
         assert function.values["tracing_config"] == [{"mode": "Active"}], fn
     (stage,) = of_type(plan, "aws_api_gateway_stage")
     assert stage.values["xray_tracing_enabled"] is True
@@ -461,7 +464,7 @@ def test_functions_run_on_the_workspaces_image_architecture(plan):
     """`make build` reads the same tfvars value to pick its --platform (tests/unit/test_make.py)."""
     architecture = plan["variables"]["image_architecture"]["value"]
     assert architecture in ("x86_64", "arm64")
-    for fn, function in by_service(plan, "aws_lambda_function").items():
+    for fn, function in per_function(plan, "function", "aws_lambda_function").items():
         assert function.values["architectures"] == [architecture], fn
 
 

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "AWS name of the function, its role, log group and queue: <project>-<workspace>-<function>."
+  description = "AWS name of the function, its role and its log group: <project>-<workspace>-<function>."
   type        = string
 }
 
@@ -49,12 +49,7 @@ variable "tables" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of the workspace KMS key that encrypts the topic, queues, tables and log groups."
-  type        = string
-}
-
-variable "topic_arn" {
-  description = "ARN of the events topic consumers subscribe to."
+  description = "ARN of the workspace KMS key: it encrypts the log group, and the role may use it for the tables, topic and queues the function uses."
   type        = string
 }
 
@@ -74,16 +69,9 @@ variable "email" {
   default = null
 }
 
-variable "consumes" {
-  description = "Consumer settings from the topology declaration; null for a function that consumes no events."
-  type = object({
-    statuses                  = list(string)
-    batch_size                = number
-    max_receive_count         = number
-    max_concurrency           = number
-    visibility_timeout_factor = number
-  })
-  default = null
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary the function's role carries (the deploy roles may only create roles that carry it); null for none."
+  type        = string
 }
 
 variable "log_retention_days" {
@@ -91,35 +79,19 @@ variable "log_retention_days" {
   type        = number
 }
 
-variable "alarm_actions" {
-  description = "ARNs notified when an alarm changes state (e.g. an ops SNS topic)."
-  type        = list(string)
+variable "queue" {
+  description = "The queue the function consumes (modules/consumer_queue); null for a function that consumes none."
+  type = object({
+    arn = string
+  })
+  default = null
 }
 
 variable "stream" {
-  description = "The DynamoDB stream that invokes the function, and its event source mapping's settings; null for none."
+  description = "The DynamoDB stream that invokes the function and the queue its failed batches are described in (modules/stream_source); null for none."
   type = object({
-    arn                            = string
-    batch_size                     = number
-    maximum_retry_attempts         = number
-    maximum_record_age_seconds     = number
-    bisect_batch_on_function_error = bool
-    starting_position              = string
-    filter_pattern                 = string
-    iterator_age_alarm_ms          = number
+    arn                = string
+    failures_queue_arn = string
   })
   default = null
-}
-
-variable "schedule" {
-  description = "Run the function on a schedule (an EventBridge rule) every rate_minutes; null for none."
-  type = object({
-    rate_minutes = number
-  })
-  default = null
-}
-
-variable "permissions_boundary" {
-  description = "ARN of the permissions boundary the function's role carries (the deploy roles may only create roles that carry it); null for none."
-  type        = string
 }

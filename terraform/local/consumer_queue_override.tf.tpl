@@ -1,5 +1,5 @@
 # LOCAL EMULATOR ONLY. tests/infra writes this file into its temporary copy as
-# modules/service/emulator_override.tf. It is never part of the production
+# modules/consumer_queue/emulator_override.tf. It is never part of the production
 # configuration (the .tpl suffix keeps Terraform and checkov from loading it).
 #
 # With an enabled SQS event source mapping, moto invokes the function for
@@ -10,9 +10,5 @@
 # not poll.
 
 resource "aws_lambda_event_source_mapping" "this" {
-  enabled = false
-}
-
-resource "aws_lambda_event_source_mapping" "stream" {
   enabled = false
 }
