@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import PARALLELISM, REPO, TERRAFORM_DIR, TIMINGS, Terraform, copy_root, wire_to_emulator
+from .plan_json import PER_FUNCTION
 
 pytestmark = pytest.mark.infra
 
@@ -120,12 +121,7 @@ def test_the_old_layout_plans_moves_only(migrated: Terraform):
         c["address"]
         for c in changes
         if "previous_address" not in c
-        and c["address"].startswith(
-            tuple(
-                f"module.{m}["
-                for m in ("function", "consumer_queue", "stream_source", "schedule", "function_alarms")
-            )
-        )
+        and c["address"].startswith(tuple(f"module.{m}[" for m in PER_FUNCTION))
     ]
 
 
